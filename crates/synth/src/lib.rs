@@ -1,0 +1,7 @@
+//! # bankrec-synth
+//!
+//! Labelled synthetic data for tests, benches and docs: bank statements, ledgers and open items
+//! with the true pairs between them and realistic noise. Unpublished.
+//!
+//! Depends on `bankrec-model` only.
+#![forbid(unsafe_code)]
