@@ -4,8 +4,8 @@
 //! Run with `cargo run -p bankrec-examples --example model_tour`.
 
 use bankrec::{
-    assign_entry_ids, AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, Direction, GlAccount, SlipBook, Statement, StatementArchive,
-    StatementKind,
+    assign_entry_ids, AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, Direction, GlAccount, SlipBook, Statement,
+    StatementArchive, StatementKind,
 };
 use time::macros::date;
 

@@ -3,8 +3,8 @@
 
 use std::hint::black_box;
 
-use bankrec::{AccountId, BankEntry, Currency, Direction, Money, Statement, StatementArchive, StatementKind};
 use bankrec::Decimal;
+use bankrec::{AccountId, BankEntry, Currency, Direction, Money, Statement, StatementArchive, StatementKind};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn entries(n: usize) -> Vec<BankEntry> {

@@ -52,8 +52,6 @@ impl Iban {
     }
 }
 
-
-
 impl FromStr for Iban {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -101,9 +99,8 @@ impl Bic {
     pub fn new(value: &str) -> Result<Bic, ModelError> {
         let upper = value.trim().to_ascii_uppercase();
         let b = upper.as_bytes();
-        let valid = (b.len() == 8 || b.len() == 11)
-            && b[..6].iter().all(u8::is_ascii_uppercase)
-            && b[6..].iter().all(u8::is_ascii_alphanumeric);
+        let valid =
+            (b.len() == 8 || b.len() == 11) && b[..6].iter().all(u8::is_ascii_uppercase) && b[6..].iter().all(u8::is_ascii_alphanumeric);
         if valid {
             Ok(Bic(upper))
         } else {

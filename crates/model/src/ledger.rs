@@ -53,7 +53,13 @@ pub struct LedgerEntry {
 
 impl LedgerEntry {
     /// A ledger line from a signed amount (deposits positive, withdrawals negative).
-    pub fn new(id: impl Into<String>, date: Date, gl_account: impl Into<String>, signed_amount: Decimal, currency: Currency) -> LedgerEntry {
+    pub fn new(
+        id: impl Into<String>,
+        date: Date,
+        gl_account: impl Into<String>,
+        signed_amount: Decimal,
+        currency: Currency,
+    ) -> LedgerEntry {
         let (direction, amount) = Direction::split(signed_amount);
         LedgerEntry {
             id: id.into(),
@@ -335,7 +341,14 @@ mod tests {
 
     #[test]
     fn payment_method_strings() {
-        for m in [PaymentMethod::BankTransfer, PaymentMethod::DirectDebit, PaymentMethod::DebitCard, PaymentMethod::CreditCard, PaymentMethod::Cash, PaymentMethod::Cheque] {
+        for m in [
+            PaymentMethod::BankTransfer,
+            PaymentMethod::DirectDebit,
+            PaymentMethod::DebitCard,
+            PaymentMethod::CreditCard,
+            PaymentMethod::Cash,
+            PaymentMethod::Cheque,
+        ] {
             assert_eq!(PaymentMethod::parse(m.as_str()), m);
         }
         assert_eq!(PaymentMethod::parse("Debit Card"), PaymentMethod::DebitCard);

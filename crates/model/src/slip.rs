@@ -99,10 +99,7 @@ fn slip_lines(bank_gl: &GlAccount, title: &GlAccount, amount: Decimal, direction
         Direction::Credit => (Side::Debit, Side::Credit),
         Direction::Debit => (Side::Credit, Side::Debit),
     };
-    vec![
-        SlipLine { account: bank_gl.clone(), side: bank_side, amount },
-        SlipLine { account: title.clone(), side: title_side, amount },
-    ]
+    vec![SlipLine { account: bank_gl.clone(), side: bank_side, amount }, SlipLine { account: title.clone(), side: title_side, amount }]
 }
 
 /// Proposes a balanced slip for a bank entry: the bank's GL account against `title`. A deposit
@@ -121,13 +118,8 @@ pub fn propose_slip(entry: &BankEntry, account: &BankAccount, title: Option<GlAc
         (None, Direction::Credit) => (account.suspense_account.clone(), true),
         (None, Direction::Debit) => return Err(refuse("a withdrawal needs an account title")),
     };
-    let description = entry
-        .transaction
-        .remittance
-        .unstructured
-        .first()
-        .cloned()
-        .or_else(|| entry.counterparty().and_then(|p| p.name.clone()));
+    let description =
+        entry.transaction.remittance.unstructured.first().cloned().or_else(|| entry.counterparty().and_then(|p| p.name.clone()));
     Ok(ProposedSlip {
         bank_entry: entry.id.clone(),
         bank_account: account.id.clone(),
@@ -221,7 +213,13 @@ impl SlipBook {
         }
         let (bank_gl, amount, direction) = self.basis.get(bank_entry).ok_or_else(|| refuse("no proposed slip"))?;
         slip.status = SlipStatus::Created { slip_number: slip_number.to_owned() };
-        let mut line = LedgerEntry::new(format!("slip-{slip_number}-{bank_entry}"), slip.date, bank_gl.code.clone(), direction.signed(*amount), slip.currency);
+        let mut line = LedgerEntry::new(
+            format!("slip-{slip_number}-{bank_entry}"),
+            slip.date,
+            bank_gl.code.clone(),
+            direction.signed(*amount),
+            slip.currency,
+        );
         line.slip_number = Some(slip_number.to_owned());
         line.account_title = Some(slip.title.title.clone());
         line.description = slip.description.clone();

@@ -579,10 +579,7 @@ impl BankEntry {
 
     /// The counterparty of the entry, or of its first detail that names one.
     pub fn counterparty(&self) -> Option<&Party> {
-        self.transaction
-            .counterparty
-            .as_ref()
-            .or_else(|| self.details.iter().find_map(|d| d.transaction.counterparty.as_ref()))
+        self.transaction.counterparty.as_ref().or_else(|| self.details.iter().find_map(|d| d.transaction.counterparty.as_ref()))
     }
 
     /// A fingerprint of the entry's content: the same entry read again (from the same or another

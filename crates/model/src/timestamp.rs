@@ -66,7 +66,7 @@ fn split_offset(text: &str) -> Option<(&str, Option<UtcOffset>)> {
         return Some((body, Some(UtcOffset::UTC)));
     }
     // An offset is the last 6 characters `+HH:MM` / `-HH:MM` after the time part.
-    if text.len() > 6 && text.contains('T') {
+    if text.len() > 6 && text.is_char_boundary(text.len() - 6) && text.contains('T') {
         let (body, tail) = text.split_at(text.len() - 6);
         let b = tail.as_bytes();
         if (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
@@ -136,5 +136,11 @@ mod tests {
         }
         assert!("2024-13-01T00:00:00".parse::<Timestamp>().is_err());
         assert!("yesterday".parse::<Timestamp>().is_err());
+    }
+
+    #[test]
+    fn fuzz_regression_multibyte_before_offset() {
+        // Found by fuzz target model_json: splitting for the offset inside a UTF-8 character.
+        assert!(Timestamp::parse("B\u{85}2A22T").is_none());
     }
 }

@@ -92,10 +92,9 @@ pub fn check_continuity(previous: &Statement, next: &Statement) -> Vec<ImportErr
             ));
         }
     }
-    for (label, prev, cur) in [
-        ("electronic", previous.electronic_sequence, next.electronic_sequence),
-        ("legal", previous.legal_sequence, next.legal_sequence),
-    ] {
+    for (label, prev, cur) in
+        [("electronic", previous.electronic_sequence, next.electronic_sequence), ("legal", previous.legal_sequence, next.legal_sequence)]
+    {
         if let (Some(p), Some(c)) = (prev, cur) {
             if c <= p {
                 out.push(finding(
@@ -380,7 +379,8 @@ fn structural_problem(statement: &Statement, entry: &BankEntry) -> Option<String
 // (camt.054) entry, or any entry that was not booked yet. Nothing else replaces anything.
 fn supersedes(new: &BankEntry, new_kind: StatementKind, existing: &ArchivedEntry) -> bool {
     new.status == EntryStatus::Booked
-        && (existing.entry.status != EntryStatus::Booked || (new_kind == StatementKind::Statement && existing.kind != StatementKind::Statement))
+        && (existing.entry.status != EntryStatus::Booked
+            || (new_kind == StatementKind::Statement && existing.kind != StatementKind::Statement))
 }
 
 #[cfg(test)]
