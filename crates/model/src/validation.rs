@@ -517,6 +517,31 @@ mod tests {
     }
 
     proptest! {
+        // The balance equation: closing = opening + credits - debits, exactly, whatever the entries;
+        // any other closing balance is reported with the exact difference.
+        #[test]
+        fn balance_equation_holds_exactly(
+            open in -1_000_000_000i64..1_000_000_000,
+            moves in proptest::collection::vec(-100_000_000i64..100_000_000, 0..40),
+            off in -1000i64..1000,
+        ) {
+            let entries: Vec<BankEntry> = moves.iter().enumerate().map(|(i, c)| entry(*c, &format!("E{i}"))).collect();
+            let close = open + moves.iter().sum::<i64>();
+            let balanced = statement("S", 1, open, close, entries.clone());
+            prop_assert_eq!(balanced.balances_agree(), Some(true));
+            prop_assert!(check_balance(&balanced).is_empty());
+            let (credit, debit) = balanced.booked_totals().expect("no overflow");
+            prop_assert_eq!(Decimal::new(open, 2) + credit - debit, Decimal::new(close, 2));
+            if off != 0 {
+                let wrong = statement("S", 1, open, close + off, entries);
+                let f = check_balance(&wrong);
+                prop_assert_eq!(f.len(), 1);
+                prop_assert_eq!(f[0].code, ErrorCode::StatementUnbalanced);
+                let expected_difference = format!("difference {})", Decimal::new(off, 2));
+                prop_assert!(f[0].message.ends_with(&expected_difference), "{}", f[0].message);
+            }
+        }
+
         // Conservation: every entry offered is accepted, rejected or a duplicate, and the archive
         // holds exactly the distinct entries accepted, however often statements are re-imported.
         #[test]
