@@ -130,6 +130,33 @@ pub struct MatchRecord {
 }
 
 impl MatchRecord {
+    /// An active record with no members yet: the engine and manual matching fill in entries,
+    /// items, adjustments, score and reasons.
+    pub fn new(
+        id: impl Into<String>,
+        currency: Currency,
+        origin: MatchOrigin,
+        created_at: Timestamp,
+        created_by: impl Into<String>,
+    ) -> MatchRecord {
+        MatchRecord {
+            id: id.into(),
+            account: None,
+            currency,
+            bank_entries: Vec::new(),
+            ledger_entries: Vec::new(),
+            open_items: Vec::new(),
+            adjustments: Vec::new(),
+            origin,
+            score: 0.0,
+            components: Vec::new(),
+            reasons: Vec::new(),
+            created_at,
+            created_by: created_by.into(),
+            cancelled: None,
+        }
+    }
+
     /// True while not cancelled.
     pub fn is_active(&self) -> bool {
         self.cancelled.is_none()

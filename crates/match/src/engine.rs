@@ -1,0 +1,605 @@
+//! The automatic run: rules in priority order, mutual-best acceptance, proposals and the reasons
+//! for what stays open.
+
+use std::collections::HashSet;
+
+use bankrec_model::{
+    AccountMap, AdjustmentLine, AuditEvent, BankEntry, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation,
+    Timestamp,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{EntrySide, MatchError};
+use crate::prepare::{bank_view, item_view, ledger_view, minor_units, BankView, BookIndex, BookRecord, BookView};
+use crate::rules::{ReferenceCondition, Rule, RuleSet};
+use crate::score::{bank_admissible, evaluate, Eval, RefHit};
+
+/// The actor recorded on automatic matches.
+pub const ENGINE_ACTOR: &str = "engine";
+
+/// What the engine reads: bank entries of one or many accounts, the books, and the matches that
+/// already exist (their members are not matched again).
+///
+/// ```
+/// use bankrec_match::MatchInput;
+/// let input = MatchInput::new(&[], &[], &[]);
+/// assert!(input.bank_entries.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct MatchInput<'a> {
+    /// Bank entries; only booked entries are matched.
+    pub bank_entries: &'a [BankEntry],
+    /// Ledger entries.
+    pub ledger_entries: &'a [LedgerEntry],
+    /// Open items; settled ones (open amount zero) are skipped.
+    pub open_items: &'a [OpenItem],
+    /// Existing match records; members of active ones are left alone.
+    pub existing: &'a [MatchRecord],
+    /// The bank accounts, when known: a bank entry then only matches ledger lines on its GL
+    /// account and open items expected on its account.
+    pub accounts: Option<&'a AccountMap>,
+}
+
+impl<'a> MatchInput<'a> {
+    /// Input without existing matches or account map.
+    pub fn new(bank_entries: &'a [BankEntry], ledger_entries: &'a [LedgerEntry], open_items: &'a [OpenItem]) -> MatchInput<'a> {
+        MatchInput { bank_entries, ledger_entries, open_items, existing: &[], accounts: None }
+    }
+
+    /// Sets the existing match records.
+    pub fn with_existing(mut self, existing: &'a [MatchRecord]) -> Self {
+        self.existing = existing;
+        self
+    }
+
+    /// Sets the account map.
+    pub fn with_accounts(mut self, accounts: &'a AccountMap) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+}
+
+/// One candidate of a proposal: the book records it would match, with score and reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// Ledger entry ids.
+    pub ledger_entries: Vec<String>,
+    /// Open item ids.
+    pub open_items: Vec<String>,
+    /// The rule that scored it best.
+    pub rule: String,
+    /// Score from 0 to 1.
+    pub score: f64,
+    /// Score components.
+    pub components: Vec<bankrec_model::ScoreComponent>,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// True when another candidate of this entry, or another bank entry for this record, scores
+    /// within the rule's margin: a person must choose.
+    pub ambiguous: bool,
+}
+
+/// Candidates for a bank entry that was not matched automatically, best first: exact name, then
+/// amount closeness, then date distance, then id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Proposal {
+    /// The bank entry id.
+    pub bank_entry: String,
+    /// Up to the rule set's `max_proposals` candidates.
+    pub candidates: Vec<Candidate>,
+}
+
+/// An entry or item left open, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Unmatched {
+    /// The id.
+    pub id: String,
+    /// Why it was not matched.
+    pub reasons: Vec<String>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MatchOutcome {
+    /// New match records, in rule order, then by bank entry id.
+    pub matches: Vec<MatchRecord>,
+    /// One audit event per new record.
+    pub audit: Vec<AuditEvent>,
+    /// Proposals for bank entries not matched, by bank entry id (entries without a candidate have none).
+    pub proposals: Vec<Proposal>,
+    /// Bank entries left open, by id.
+    pub unmatched_bank: Vec<Unmatched>,
+    /// Ledger entries left open, by id.
+    pub unmatched_ledger: Vec<Unmatched>,
+    /// Open items left open, by id.
+    pub unmatched_open_items: Vec<Unmatched>,
+}
+
+/// The matching engine: a validated rule set and the actor recorded on its matches.
+///
+/// ```
+/// use bankrec_match::{MatchInput, Matcher, RuleSet};
+/// use bankrec_model::{AccountId, BankEntry, Currency, Decimal, Direction, LedgerEntry, Timestamp};
+/// use time::macros::date;
+///
+/// let account = AccountId::iban("DE89370400440532013000").expect("valid");
+/// let mut bank = BankEntry::new(account, Decimal::new(12000, 2), Currency::EUR, Direction::Credit, Some(date!(2024-03-04)))
+///     .with_id("B1");
+/// bank.transaction.remittance.unstructured.push("Invoice INV-1001".into());
+/// let ledger = LedgerEntry::new("L1", date!(2024-03-01), "1200", Decimal::new(12000, 2), Currency::EUR).with_reference("INV-1001");
+/// let now: Timestamp = "2024-03-05T08:00:00Z".parse().expect("timestamp");
+///
+/// let outcome = Matcher::new(RuleSet::default()).run(&MatchInput::new(&[bank], &[ledger], &[]), now).expect("valid input");
+/// assert_eq!(outcome.matches.len(), 1);
+/// assert_eq!(outcome.matches[0].origin_label(), "reference");
+/// assert_eq!(outcome.matches[0].ledger_entries, ["L1"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    rules: RuleSet,
+}
+
+/// Rounds per rule: after the first round takes the clear pairs, a second may find that an entry
+/// whose rival was taken is now clearly ahead. Bounded so the cost stays linear.
+const ROUNDS: usize = 3;
+
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    book: u32,
+    eval: Eval,
+    second: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BookBest {
+    score: f64,
+    bank: u32,
+    second: f64,
+}
+
+/// A bank entry left open after the rules: its proposal candidates (book index, rule index,
+/// evaluation) and the best score seen below the proposal minimum (rule index, score).
+type OpenBank = (u32, Vec<(u32, usize, Eval)>, Option<(usize, f64)>);
+
+const NO_BOOK_BEST: BookBest = BookBest { score: -1.0, bank: u32::MAX, second: -1.0 };
+
+impl Matcher {
+    /// An engine with a rule set.
+    pub fn new(rules: RuleSet) -> Matcher {
+        Matcher { rules }
+    }
+
+    /// The rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Runs the rules over the input. Pure: the same input (in any order) and `now` give the same
+    /// outcome. Fails only on input it cannot trust: empty or repeated ids.
+    pub fn run(&self, input: &MatchInput<'_>, now: Timestamp) -> Result<MatchOutcome, MatchError> {
+        let bank_order = sorted_ids(input.bank_entries.iter().map(|e| e.id.as_str()), EntrySide::Bank)?;
+        let ledger_order = sorted_ids(input.ledger_entries.iter().map(|e| e.id.as_str()), EntrySide::Ledger)?;
+        let item_order = sorted_ids(input.open_items.iter().map(|e| e.id.as_str()), EntrySide::OpenItem)?;
+
+        let mut taken_bank: HashSet<&str> = HashSet::new();
+        let mut taken_ledger: HashSet<&str> = HashSet::new();
+        let mut taken_items: HashSet<&str> = HashSet::new();
+        let mut used_ids: HashSet<&str> = HashSet::new();
+        for r in input.existing {
+            used_ids.insert(r.id.as_str());
+            if r.is_active() {
+                taken_bank.extend(r.bank_entries.iter().map(String::as_str));
+                taken_ledger.extend(r.ledger_entries.iter().map(String::as_str));
+                taken_items.extend(r.open_items.iter().map(|a| a.id.as_str()));
+            }
+        }
+
+        let mut unmatched_bank: Vec<Unmatched> = Vec::new();
+        let mut bank: Vec<BankView<'_>> = Vec::with_capacity(bank_order.len());
+        for &i in &bank_order {
+            let e = &input.bank_entries[i];
+            if taken_bank.contains(e.id.as_str()) {
+                continue;
+            }
+            if e.status != EntryStatus::Booked {
+                unmatched_bank.push(Unmatched { id: e.id.clone(), reasons: vec![format!("{:?} entry: matched once booked", e.status)] });
+                continue;
+            }
+            bank.push(bank_view(e, input.accounts));
+        }
+        let mut book: Vec<BookView<'_>> = Vec::with_capacity(ledger_order.len() + item_order.len());
+        for &i in &ledger_order {
+            let l = &input.ledger_entries[i];
+            if !taken_ledger.contains(l.id.as_str()) {
+                book.push(ledger_view(l));
+            }
+        }
+        for &i in &item_order {
+            let it = &input.open_items[i];
+            if !taken_items.contains(it.id.as_str()) && !it.is_settled() {
+                book.push(item_view(it));
+            }
+        }
+        let index = BookIndex::build(&book);
+
+        let mut bank_open = vec![true; bank.len()];
+        let mut book_open = vec![true; book.len()];
+        let mut matches: Vec<MatchRecord> = Vec::new();
+        let mut new_ids: HashSet<String> = HashSet::new();
+        let mut book_best = vec![NO_BOOK_BEST; book.len()];
+        let mut cands: Vec<u32> = Vec::new();
+
+        for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
+            let mut todo: Vec<u32> =
+                (0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])).collect();
+            for _round in 0..ROUNDS {
+                let mut bests: Vec<(u32, Best)> = Vec::new();
+                let mut touched: Vec<u32> = Vec::new();
+                for &bi in &todo {
+                    let b = &bank[bi as usize];
+                    candidates(rule, b, &index, &mut cands);
+                    let mut best: Option<Best> = None;
+                    for &ci in &cands {
+                        if !book_open[ci as usize] {
+                            continue;
+                        }
+                        let Some(eval) = evaluate(rule, b, &book[ci as usize]) else { continue };
+                        let bb = &mut book_best[ci as usize];
+                        if bb.bank == u32::MAX {
+                            touched.push(ci);
+                        }
+                        if eval.score > bb.score {
+                            bb.second = bb.score;
+                            bb.score = eval.score;
+                            bb.bank = bi;
+                        } else if eval.score > bb.second {
+                            bb.second = eval.score;
+                        }
+                        best = Some(match best {
+                            None => Best { book: ci, eval, second: -1.0 },
+                            Some(cur) if eval.score > cur.eval.score => Best { book: ci, eval, second: cur.eval.score },
+                            Some(mut cur) => {
+                                cur.second = cur.second.max(eval.score);
+                                cur
+                            }
+                        });
+                    }
+                    if let Some(best) = best {
+                        if best.eval.score >= rule.accept {
+                            bests.push((bi, best));
+                        }
+                    }
+                }
+                let mut retry: Vec<u32> = Vec::new();
+                let mut accepted = 0usize;
+                for &(bi, best) in &bests {
+                    let bb = book_best[best.book as usize];
+                    let clear = best.eval.score - best.second >= rule.margin && best.eval.score > best.second;
+                    let mutual = bb.bank == bi && bb.score - bb.second >= rule.margin && bb.score > bb.second;
+                    if clear && mutual {
+                        let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
+                        matches.push(make_record(rule, b, c, &best.eval, now, &used_ids, &mut new_ids));
+                        bank_open[bi as usize] = false;
+                        book_open[best.book as usize] = false;
+                        accepted += 1;
+                    } else {
+                        retry.push(bi);
+                    }
+                }
+                for ci in touched {
+                    book_best[ci as usize] = NO_BOOK_BEST;
+                }
+                if accepted == 0 || retry.is_empty() {
+                    break;
+                }
+                todo = retry;
+            }
+        }
+
+        // Proposals and reasons for what stays open.
+        let max = self.rules.max_proposals();
+        let mut proposals: Vec<Proposal> = Vec::new();
+        let mut proposed_for: Vec<Option<u32>> = vec![None; book.len()];
+        let mut per_bank: Vec<OpenBank> = Vec::new();
+        for bi in 0..bank.len() as u32 {
+            if !bank_open[bi as usize] {
+                continue;
+            }
+            let b = &bank[bi as usize];
+            let mut found: Vec<(u32, usize, Eval)> = Vec::new();
+            let mut best_below: Option<(usize, f64)> = None;
+            for (ri, rule) in self.rules.rules().iter().enumerate() {
+                if !bank_admissible(rule, b) {
+                    continue;
+                }
+                candidates(rule, b, &index, &mut cands);
+                for &ci in &cands {
+                    if !book_open[ci as usize] {
+                        continue;
+                    }
+                    let Some(eval) = evaluate(rule, b, &book[ci as usize]) else { continue };
+                    if eval.score < rule.min_score {
+                        if best_below.is_none_or(|(_, s)| eval.score > s) {
+                            best_below = Some((ri, eval.score));
+                        }
+                        continue;
+                    }
+                    match found.iter_mut().find(|(c, _, _)| *c == ci) {
+                        Some(slot) if eval.score > slot.2.score => *slot = (ci, ri, eval),
+                        Some(_) => {}
+                        None => found.push((ci, ri, eval)),
+                    }
+                }
+            }
+            for &(ci, _, eval) in &found {
+                let bb = &mut book_best[ci as usize];
+                if eval.score > bb.score {
+                    bb.second = bb.score;
+                    bb.score = eval.score;
+                    bb.bank = bi;
+                } else if eval.score > bb.second {
+                    bb.second = eval.score;
+                }
+            }
+            per_bank.push((bi, found, best_below));
+        }
+        for (bi, mut found, best_below) in per_bank {
+            let b = &bank[bi as usize];
+            found.sort_by(|x, y| {
+                let (cx, cy) = (&book[x.0 as usize], &book[y.0 as usize]);
+                y.2.name_exact
+                    .cmp(&x.2.name_exact)
+                    .then(x.2.difference.abs().cmp(&y.2.difference.abs()))
+                    .then(x.2.days.map(i32::abs).cmp(&y.2.days.map(i32::abs)))
+                    .then(cx.is_ledger().cmp(&cy.is_ledger()).reverse())
+                    .then(cx.id.cmp(cy.id))
+            });
+            let top_score = found.iter().map(|f| f.2.score).fold(-1.0, f64::max);
+            let mut reasons: Vec<String> = Vec::new();
+            if found.is_empty() {
+                match best_below {
+                    Some((ri, s)) => {
+                        let rule = &self.rules.rules()[ri];
+                        reasons.push(format!(
+                            "best candidate scored {s:.3} under rule {}, below the proposal minimum {}",
+                            rule.name, rule.min_score
+                        ));
+                    }
+                    None => reasons.push(no_candidate_reason(b)),
+                }
+            }
+            let mut out: Vec<Candidate> = Vec::new();
+            for &(ci, ri, eval) in found.iter().take(max) {
+                let rule = &self.rules.rules()[ri];
+                let c = &book[ci as usize];
+                let rivals_here = found.iter().any(|o| o.0 != ci && (o.2.score - eval.score).abs() < rule.margin);
+                let bb = book_best[ci as usize];
+                let contested =
+                    (bb.bank != bi && bb.score >= eval.score - rule.margin) || (bb.bank == bi && bb.score - bb.second < rule.margin);
+                let ambiguous = rivals_here || contested;
+                proposed_for[ci as usize].get_or_insert(bi);
+                let mut why = pair_reasons(rule, b, c, &eval);
+                if ambiguous && eval.score >= rule.accept {
+                    why.push("ambiguous: another candidate scores within the margin, not matched automatically".into());
+                } else if eval.score < rule.accept {
+                    why.push(format!("score {:.3} below acceptance {} of rule {}", eval.score, rule.accept, rule.name));
+                }
+                let (ledger_entries, open_items) = member_ids(c);
+                out.push(Candidate {
+                    ledger_entries,
+                    open_items,
+                    rule: rule.name.clone(),
+                    score: eval.score,
+                    components: eval.components(),
+                    reasons: why,
+                    ambiguous,
+                });
+            }
+            if !out.is_empty() {
+                let n_amb = out.iter().filter(|c| c.ambiguous).count();
+                reasons.push(if n_amb > 0 {
+                    format!("{} candidate(s), {n_amb} ambiguous (best score {top_score:.3})", out.len())
+                } else {
+                    format!("{} candidate(s), none above its rule's acceptance (best score {top_score:.3})", out.len())
+                });
+                proposals.push(Proposal { bank_entry: b.entry.id.clone(), candidates: out });
+            }
+            unmatched_bank.push(Unmatched { id: b.entry.id.clone(), reasons });
+        }
+        unmatched_bank.sort_by(|a, b| a.id.cmp(&b.id));
+
+        let mut unmatched_ledger = Vec::new();
+        let mut unmatched_open_items = Vec::new();
+        for (ci, c) in book.iter().enumerate() {
+            if !book_open[ci] {
+                continue;
+            }
+            let reason = match proposed_for[ci] {
+                Some(bi) => format!("proposed for bank entry {}", bank[bi as usize].entry.id),
+                None => "no open bank entry agrees on amount, reference or settlement number within the rules".to_owned(),
+            };
+            let u = Unmatched { id: c.id.to_owned(), reasons: vec![reason] };
+            if c.is_ledger() {
+                unmatched_ledger.push(u);
+            } else {
+                unmatched_open_items.push(u);
+            }
+        }
+        let audit = matches.iter().map(AuditEvent::matched).collect();
+        Ok(MatchOutcome { matches, audit, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items })
+    }
+}
+
+/// Positions of the entries sorted by id; refuses empty and repeated ids.
+fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>, side: EntrySide) -> Result<Vec<usize>, MatchError> {
+    let ids: Vec<&str> = ids.collect();
+    if let Some(index) = ids.iter().position(|s| s.is_empty()) {
+        return Err(MatchError::EmptyId { side, index });
+    }
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_unstable_by(|&a, &b| ids[a].cmp(ids[b]));
+    if let Some(w) = order.windows(2).find(|w| ids[w[0]] == ids[w[1]]) {
+        return Err(MatchError::DuplicateId { side, id: ids[w[0]].to_owned() });
+    }
+    Ok(order)
+}
+
+/// Book records a rule looks at for a bank entry: by settlement number, by reference, or by
+/// amount (exact, or the tolerance band), never by scanning the whole book.
+fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, out: &mut Vec<u32>) {
+    out.clear();
+    if rule.settlement_number {
+        if let Some(s) = &b.settlement {
+            out.extend_from_slice(index.settlement(s));
+        }
+    } else if let Some(cond) = rule.reference {
+        let limit = if cond == ReferenceCondition::Equal { b.structured } else { b.refs.len() };
+        for r in &b.refs[..limit] {
+            out.extend_from_slice(index.reference(&r.value));
+        }
+    } else {
+        let currency = b.entry.currency;
+        if rule.amount.is_exact() {
+            index.amount_range(currency, b.minor, b.minor, out);
+        } else {
+            // The limit is relative to the book amount; twice the bank amount bounds it.
+            let limit = rule.amount.limit(b.signed.abs() * bankrec_model::Decimal::TWO);
+            let tol = minor_units(limit, currency).saturating_add(1);
+            index.amount_range(currency, b.minor.saturating_sub(tol), b.minor.saturating_add(tol), out);
+        }
+    }
+    if out.len() > 1 {
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+fn no_candidate_reason(b: &BankView<'_>) -> String {
+    let mut what = vec!["amount"];
+    if !b.refs.is_empty() {
+        what.push("reference");
+    }
+    if b.settlement.is_some() {
+        what.push("settlement number");
+    }
+    format!("no open ledger entry or open item with the same {} within the rules' conditions", what.join(", "))
+}
+
+fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
+    match c.record {
+        BookRecord::Ledger(l) => (vec![l.id.clone()], Vec::new()),
+        BookRecord::Item(i) => (Vec::new(), vec![i.id.clone()]),
+    }
+}
+
+/// Why a pair agrees, in the accountant's words.
+pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval) -> Vec<String> {
+    let cur = b.entry.currency;
+    let mut out = Vec::new();
+    if eval.difference.is_zero() {
+        out.push(format!("amount equal {} {cur}", b.signed));
+    } else {
+        out.push(format!(
+            "amount differs by {} {cur} (bank {} , book {}), within the tolerance of rule {}",
+            eval.difference, b.signed, c.signed, rule.name
+        ));
+    }
+    if let Some(d) = eval.days {
+        out.push(match d {
+            0 => "same date".to_owned(),
+            d if d < 0 => format!("bank date {} day(s) before the book date", -d),
+            d => format!("bank date {d} day(s) after the book date"),
+        });
+    }
+    if let Some((hit, ci)) = eval.ref_hit {
+        let r = &c.refs[ci];
+        out.push(match hit {
+            RefHit::Structured(_) => format!("reference {} ({}) equal to the payment's structured reference", r.value, r.kind),
+            RefHit::Text(_) => format!("reference {} ({}) found in the remittance text", r.value, r.kind),
+            RefHit::Similar(bi) => {
+                format!("reference {} resembles {} in the remittance text (one character differs)", r.value, b.refs[bi].value)
+            }
+        });
+    } else if eval.parts[2] == Some(0.0) {
+        out.push("the payment's reference differs from the book reference".to_owned());
+    }
+    if let Some(s) = eval.parts[3] {
+        out.push(if eval.name_exact {
+            format!("name equal ({})", b.name)
+        } else {
+            format!("name similarity {s:.2} ({} ~ {})", b.name, c.name)
+        });
+    }
+    if eval.parts[4] == Some(1.0) {
+        out.push(format!("settlement number {} equal", b.settlement.as_deref().unwrap_or_default()));
+    }
+    out.push(format!("score {:.3} under rule {}", eval.score, rule.name));
+    out
+}
+
+/// A deterministic record id: a hash of the rule (or `manual`) and the sorted member ids, with a
+/// suffix when an earlier record (a cancelled one) already used it.
+pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&str], used: &dyn Fn(&str) -> bool) -> String {
+    let mut h = Sha256::new();
+    h.update(origin.as_bytes());
+    for (tag, ids) in [(b'B', bank), (b'L', ledger), (b'I', items)] {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        for id in ids {
+            h.update([0x1e, tag]);
+            h.update(id.as_bytes());
+        }
+    }
+    let digest = h.finalize();
+    let base: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let base = format!("m-{base}");
+    if !used(&base) {
+        return base;
+    }
+    (2..).map(|n| format!("{base}-{n}")).find(|id| !used(id)).unwrap_or(base)
+}
+
+fn make_record(
+    rule: &Rule,
+    b: &BankView<'_>,
+    c: &BookView<'_>,
+    eval: &Eval,
+    now: Timestamp,
+    existing: &HashSet<&str>,
+    new_ids: &mut HashSet<String>,
+) -> MatchRecord {
+    let (ledger, items): (Vec<&str>, Vec<&str>) = match c.record {
+        BookRecord::Ledger(l) => (vec![l.id.as_str()], vec![]),
+        BookRecord::Item(i) => (vec![], vec![i.id.as_str()]),
+    };
+    let id = record_id(&rule.name, &[b.entry.id.as_str()], &ledger, &items, &|id| existing.contains(id) || new_ids.contains(id));
+    new_ids.insert(id.clone());
+    let mut r = MatchRecord::new(id, b.entry.currency, MatchOrigin::Rule(rule.name.clone()), now, ENGINE_ACTOR);
+    r.account = Some(b.account_label().to_owned());
+    r.bank_entries = vec![b.entry.id.clone()];
+    match c.record {
+        BookRecord::Ledger(l) => r.ledger_entries = vec![l.id.clone()],
+        BookRecord::Item(i) => r.open_items = vec![OpenItemAllocation { id: i.id.clone(), amount: i.open_amount }],
+    }
+    if !eval.difference.is_zero() {
+        if let Some(adj) = &rule.adjustment {
+            r.adjustments.push(AdjustmentLine {
+                account: adj.account.clone(),
+                amount: eval.difference,
+                currency: b.entry.currency,
+                kind: adj.kind,
+                description: Some(format!("difference within the tolerance of rule {}", rule.name)),
+            });
+        }
+    }
+    r.score = eval.score;
+    r.components = eval.components();
+    r.reasons = pair_reasons(rule, b, c, eval);
+    r
+}

@@ -1,0 +1,425 @@
+//! Manual work on match records: match by hand, unmatch, and the audit trail.
+//!
+//! A [`MatchBook`] holds every match record (active and cancelled) and the audit trail. It never
+//! deletes: unmatching sets the record's cancellation and appends an event, so the members are
+//! open again and the history stays.
+
+use std::collections::HashMap;
+
+use bankrec_model::{
+    AccountMap, AdjustmentKind, AdjustmentLine, AuditAction, AuditEvent, BankEntry, Cancellation, Currency, Decimal, GlAccount,
+    LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{record_id, MatchOutcome};
+use crate::error::{EntrySide, MatchError};
+
+/// A difference carried to a named account in a manual match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ManualAdjustment {
+    /// The account.
+    pub account: GlAccount,
+    /// Why.
+    pub kind: AdjustmentKind,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+impl ManualAdjustment {
+    /// An adjustment to an account.
+    pub fn new(account: GlAccount, kind: AdjustmentKind) -> ManualAdjustment {
+        ManualAdjustment { account, kind, description: None }
+    }
+}
+
+/// What a person selected to match: any bank entries with any ledger entries and open items.
+///
+/// ```
+/// use bankrec_match::ManualMatch;
+/// let request = ManualMatch::new().bank("B1").ledger("L1").open_item("I1", None);
+/// assert_eq!(request.bank_entries, ["B1"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ManualMatch {
+    /// Bank entry ids.
+    pub bank_entries: Vec<String>,
+    /// Ledger entry ids.
+    pub ledger_entries: Vec<String>,
+    /// Open item ids and the amount to apply (`None`: the whole open amount).
+    pub open_items: Vec<(String, Option<Decimal>)>,
+    /// Where a difference between the sides goes.
+    pub adjustment: Option<ManualAdjustment>,
+    /// A note recorded as a reason.
+    pub note: Option<String>,
+}
+
+impl ManualMatch {
+    /// An empty selection.
+    pub fn new() -> ManualMatch {
+        ManualMatch::default()
+    }
+    /// Adds a bank entry.
+    pub fn bank(mut self, id: impl Into<String>) -> Self {
+        self.bank_entries.push(id.into());
+        self
+    }
+    /// Adds a ledger entry.
+    pub fn ledger(mut self, id: impl Into<String>) -> Self {
+        self.ledger_entries.push(id.into());
+        self
+    }
+    /// Adds an open item, optionally with the amount to apply.
+    pub fn open_item(mut self, id: impl Into<String>, amount: Option<Decimal>) -> Self {
+        self.open_items.push((id.into(), amount));
+        self
+    }
+    /// Carries the difference to an account.
+    pub fn with_adjustment(mut self, adjustment: ManualAdjustment) -> Self {
+        self.adjustment = Some(adjustment);
+        self
+    }
+    /// Adds a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// Which audit events to list; every field left `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditFilter {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only this rule name (or `manual`).
+    pub rule: Option<String>,
+    /// Only this record.
+    pub record: Option<String>,
+    /// Only events at or after.
+    pub from: Option<Timestamp>,
+    /// Only events before.
+    pub until: Option<Timestamp>,
+}
+
+impl AuditFilter {
+    /// Matches everything.
+    pub fn new() -> AuditFilter {
+        AuditFilter::default()
+    }
+
+    /// True when the event passes the filter.
+    pub fn accepts(&self, e: &AuditEvent) -> bool {
+        self.actor.as_ref().is_none_or(|a| &e.actor == a)
+            && self.action.is_none_or(|a| e.action == a)
+            && self.rule.as_ref().is_none_or(|r| e.rule.as_ref() == Some(r))
+            && self.record.as_ref().is_none_or(|r| e.record.as_ref() == Some(r))
+            && self.from.is_none_or(|f| e.at >= f)
+            && self.until.is_none_or(|u| e.at < u)
+    }
+}
+
+/// The match records of a set of accounts and their audit trail.
+///
+/// ```
+/// use bankrec_match::{ManualMatch, MatchBook};
+/// use bankrec_model::{AccountId, BankEntry, Currency, Decimal, Direction, LedgerEntry, Timestamp};
+/// use time::macros::date;
+///
+/// let account = AccountId::iban("DE89370400440532013000").expect("valid");
+/// let bank = vec![BankEntry::new(account, Decimal::new(5000, 2), Currency::EUR, Direction::Debit, Some(date!(2024-03-04))).with_id("B1")];
+/// let ledger = vec![LedgerEntry::new("L1", date!(2024-03-04), "1200", Decimal::new(-5000, 2), Currency::EUR)];
+/// let now: Timestamp = "2024-03-05T08:00:00Z".parse().expect("timestamp");
+///
+/// let mut book = MatchBook::new();
+/// let id = book.match_manually(&ManualMatch::new().bank("B1").ledger("L1"), &bank, &ledger, &[], None, "anna", now).expect("sums agree");
+/// assert!(book.active_record_of_bank("B1").is_some());
+/// book.unmatch(&id, "anna", now, Some("wrong invoice")).expect("active");
+/// assert!(book.active_record_of_bank("B1").is_none());
+/// assert_eq!(book.audit().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MatchBook {
+    records: Vec<MatchRecord>,
+    audit: Vec<AuditEvent>,
+}
+
+impl MatchBook {
+    /// An empty book.
+    pub fn new() -> MatchBook {
+        MatchBook::default()
+    }
+
+    /// A book from stored records and audit trail. Fails when an id repeats or an entry is in two
+    /// active records.
+    pub fn from_parts(records: Vec<MatchRecord>, audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
+        let mut book = MatchBook { records: Vec::new(), audit };
+        for r in records {
+            book.check_free(&r)?;
+            book.records.push(r);
+        }
+        Ok(book)
+    }
+
+    /// Every record, active and cancelled, in the order created.
+    pub fn records(&self) -> &[MatchRecord] {
+        &self.records
+    }
+
+    /// Active records.
+    pub fn active_records(&self) -> impl Iterator<Item = &MatchRecord> {
+        self.records.iter().filter(|r| r.is_active())
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit(&self) -> &[AuditEvent] {
+        &self.audit
+    }
+
+    /// Audit events passing a filter, oldest first.
+    pub fn audit_filtered<'a>(&'a self, filter: &'a AuditFilter) -> impl Iterator<Item = &'a AuditEvent> + 'a {
+        self.audit.iter().filter(move |e| filter.accepts(e))
+    }
+
+    /// The active record holding a bank entry.
+    pub fn active_record_of_bank(&self, id: &str) -> Option<&MatchRecord> {
+        self.active_records().find(|r| r.bank_entries.iter().any(|b| b == id))
+    }
+
+    /// The active record holding a ledger entry.
+    pub fn active_record_of_ledger(&self, id: &str) -> Option<&MatchRecord> {
+        self.active_records().find(|r| r.ledger_entries.iter().any(|b| b == id))
+    }
+
+    /// The active record holding an open item.
+    pub fn active_record_of_open_item(&self, id: &str) -> Option<&MatchRecord> {
+        self.active_records().find(|r| r.open_items.iter().any(|a| a.id == id))
+    }
+
+    /// Refuses a record whose id is used or whose members are in an active record.
+    fn check_free(&self, r: &MatchRecord) -> Result<(), MatchError> {
+        if self.records.iter().any(|x| x.id == r.id) {
+            return Err(MatchError::DuplicateRecord { id: r.id.clone() });
+        }
+        if !r.is_active() {
+            return Ok(());
+        }
+        let mut held: HashMap<(EntrySide, &str), &str> = HashMap::new();
+        for x in self.active_records() {
+            for b in &x.bank_entries {
+                held.insert((EntrySide::Bank, b), &x.id);
+            }
+            for l in &x.ledger_entries {
+                held.insert((EntrySide::Ledger, l), &x.id);
+            }
+            for a in &x.open_items {
+                held.insert((EntrySide::OpenItem, &a.id), &x.id);
+            }
+        }
+        let members = r
+            .bank_entries
+            .iter()
+            .map(|b| (EntrySide::Bank, b.as_str()))
+            .chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())))
+            .chain(r.open_items.iter().map(|a| (EntrySide::OpenItem, a.id.as_str())));
+        for key in members {
+            if let Some(record) = held.get(&key) {
+                return Err(MatchError::AlreadyMatched { side: key.0, id: key.1.to_owned(), record: (*record).to_owned() });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the records and audit events of an engine run. All or nothing: fails, adding nothing,
+    /// when a record's id is used or one of its members is already in an active record.
+    pub fn apply(&mut self, outcome: &MatchOutcome) -> Result<(), MatchError> {
+        let mut staged = self.clone();
+        for r in &outcome.matches {
+            staged.check_free(r)?;
+            staged.records.push(r.clone());
+        }
+        staged.audit.extend(outcome.audit.iter().cloned());
+        *self = staged;
+        Ok(())
+    }
+
+    /// Matches a selection by hand after checking it: every id known, nothing already matched,
+    /// one account, one currency, and the sides summing to the same amount or the difference
+    /// carried by the adjustment. Returns the new record's id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn match_manually(
+        &mut self,
+        request: &ManualMatch,
+        bank_entries: &[BankEntry],
+        ledger_entries: &[LedgerEntry],
+        open_items: &[OpenItem],
+        accounts: Option<&AccountMap>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<String, MatchError> {
+        if request.bank_entries.is_empty() || (request.ledger_entries.is_empty() && request.open_items.is_empty()) {
+            return Err(MatchError::NothingSelected);
+        }
+        let find_bank = |id: &str| {
+            bank_entries.iter().find(|e| e.id == id).ok_or_else(|| MatchError::UnknownEntry { side: EntrySide::Bank, id: id.to_owned() })
+        };
+        let banks: Vec<&BankEntry> = request.bank_entries.iter().map(|id| find_bank(id)).collect::<Result<_, _>>()?;
+        let ledgers: Vec<&LedgerEntry> = request
+            .ledger_entries
+            .iter()
+            .map(|id| {
+                ledger_entries
+                    .iter()
+                    .find(|e| &e.id == id)
+                    .ok_or_else(|| MatchError::UnknownEntry { side: EntrySide::Ledger, id: id.clone() })
+            })
+            .collect::<Result<_, _>>()?;
+        let items: Vec<(&OpenItem, Decimal)> = request
+            .open_items
+            .iter()
+            .map(|(id, amount)| {
+                let item = open_items
+                    .iter()
+                    .find(|e| &e.id == id)
+                    .ok_or_else(|| MatchError::UnknownEntry { side: EntrySide::OpenItem, id: id.clone() })?;
+                let applied = amount.unwrap_or(item.open_amount);
+                if applied <= Decimal::ZERO || applied > item.open_amount {
+                    return Err(MatchError::AllocationOutOfRange { id: id.clone(), open: item.open_amount, requested: applied });
+                }
+                Ok((item, applied))
+            })
+            .collect::<Result<_, _>>()?;
+
+        let first = banks[0];
+        let currency: Currency = first.currency;
+        let account = first.account.as_str().to_owned();
+        let mapped = accounts.and_then(|m| m.by_identifier(&first.account));
+        for b in &banks {
+            if b.account.as_str() != account {
+                return Err(MatchError::AccountMismatch {
+                    side: EntrySide::Bank,
+                    id: b.id.clone(),
+                    expected: account,
+                    found: b.account.as_str().to_owned(),
+                });
+            }
+            if b.currency != currency {
+                return Err(MatchError::CurrencyMismatch {
+                    side: EntrySide::Bank,
+                    id: b.id.clone(),
+                    expected: currency,
+                    found: b.currency,
+                });
+            }
+        }
+        for l in &ledgers {
+            if l.currency != currency {
+                return Err(MatchError::CurrencyMismatch {
+                    side: EntrySide::Ledger,
+                    id: l.id.clone(),
+                    expected: currency,
+                    found: l.currency,
+                });
+            }
+            if let Some(m) = mapped {
+                if l.gl_account != m.gl_account.code {
+                    return Err(MatchError::AccountMismatch {
+                        side: EntrySide::Ledger,
+                        id: l.id.clone(),
+                        expected: m.gl_account.code.clone(),
+                        found: l.gl_account.clone(),
+                    });
+                }
+            }
+        }
+        for (i, _) in &items {
+            if i.currency != currency {
+                return Err(MatchError::CurrencyMismatch {
+                    side: EntrySide::OpenItem,
+                    id: i.id.clone(),
+                    expected: currency,
+                    found: i.currency,
+                });
+            }
+            if let Some(expected) = i.bank_account.as_deref() {
+                let ours = [Some(account.as_str()), mapped.map(|m| m.id.as_str())];
+                if !ours.iter().flatten().any(|a| *a == expected) {
+                    return Err(MatchError::AccountMismatch {
+                        side: EntrySide::OpenItem,
+                        id: i.id.clone(),
+                        expected: account.clone(),
+                        found: expected.to_owned(),
+                    });
+                }
+            }
+        }
+        let overflow = || MatchError::InvalidAmount { value: Decimal::MAX, currency };
+        let bank_sum = banks.iter().try_fold(Decimal::ZERO, |acc, b| acc.checked_add(b.signed_amount())).ok_or_else(overflow)?;
+        let book_sum = ledgers
+            .iter()
+            .map(|l| l.signed_amount())
+            .chain(items.iter().map(|(i, a)| i.settling_direction().signed(*a)))
+            .try_fold(Decimal::ZERO, |acc, x| acc.checked_add(x))
+            .ok_or_else(overflow)?;
+        let difference = bank_sum - book_sum;
+        if !difference.is_zero() && request.adjustment.is_none() {
+            return Err(MatchError::SumsDiffer { bank: bank_sum, book: book_sum, difference, currency });
+        }
+        if !currency.fits_minor_units(difference) {
+            return Err(MatchError::InvalidAmount { value: difference, currency });
+        }
+
+        let bank_ids: Vec<&str> = banks.iter().map(|b| b.id.as_str()).collect();
+        let ledger_ids: Vec<&str> = ledgers.iter().map(|l| l.id.as_str()).collect();
+        let item_ids: Vec<&str> = items.iter().map(|(i, _)| i.id.as_str()).collect();
+        let id = record_id("manual", &bank_ids, &ledger_ids, &item_ids, &|id| self.records.iter().any(|r| r.id == id));
+        let mut r = MatchRecord::new(id.clone(), currency, MatchOrigin::Manual, now, actor);
+        r.account = Some(mapped.map(|m| m.id.clone()).unwrap_or(account));
+        r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
+        r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
+        r.open_items = items.iter().map(|(i, a)| OpenItemAllocation { id: i.id.clone(), amount: *a }).collect();
+        r.score = 1.0;
+        r.reasons.push(format!("matched by hand by {actor}"));
+        r.reasons.push(format!("bank side {bank_sum} {currency}, book side {book_sum} {currency}"));
+        if let (false, Some(adj)) = (difference.is_zero(), &request.adjustment) {
+            r.adjustments.push(AdjustmentLine {
+                account: adj.account.clone(),
+                amount: difference,
+                currency,
+                kind: adj.kind,
+                description: adj.description.clone(),
+            });
+            r.reasons.push(format!("difference {difference} {currency} carried to {} {}", adj.account.code, adj.account.title));
+        }
+        if let Some(note) = &request.note {
+            r.reasons.push(note.clone());
+        }
+        self.check_free(&r)?;
+        self.audit.push(AuditEvent::matched(&r));
+        self.records.push(r);
+        Ok(id)
+    }
+
+    /// Cancels an active record: its members are open again; the record stays, marked cancelled,
+    /// and the audit trail records who, when and why.
+    pub fn unmatch(&mut self, record_id: &str, actor: &str, now: Timestamp, reason: Option<&str>) -> Result<(), MatchError> {
+        let r =
+            self.records.iter_mut().find(|r| r.id == record_id).ok_or_else(|| MatchError::UnknownRecord { id: record_id.to_owned() })?;
+        if !r.is_active() {
+            return Err(MatchError::AlreadyCancelled { id: record_id.to_owned() });
+        }
+        r.cancelled = Some(Cancellation { at: now, by: actor.to_owned(), reason: reason.map(str::to_owned) });
+        let mut ev = AuditEvent::new(now, actor, AuditAction::Unmatched).with_record(record_id);
+        ev.rule = Some(r.origin_label().to_owned());
+        ev.score = Some(r.score);
+        if let Some(reason) = reason {
+            ev = ev.with_reason(reason);
+        }
+        self.audit.push(ev);
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! Comparable views of the inputs, computed once per run: amounts in minor units, dates as day
+//! numbers, normalised names, references and settlement numbers, and the candidate index.
+
+use std::collections::HashMap;
+
+use bankrec_model::{AccountMap, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
+
+use crate::name::normalize_name;
+use crate::reference::{classify_reference, extract_references, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN};
+
+/// A bank entry ready to compare.
+#[derive(Debug)]
+pub(crate) struct BankView<'a> {
+    pub(crate) entry: &'a BankEntry,
+    pub(crate) signed: Decimal,
+    pub(crate) minor: i64,
+    pub(crate) booking: Option<i32>,
+    pub(crate) value: Option<i32>,
+    pub(crate) name: String,
+    /// Structured references first (`refs[..structured]`), then those found in text.
+    pub(crate) refs: Vec<Reference>,
+    pub(crate) structured: usize,
+    pub(crate) settlement: Option<String>,
+    /// The application's account id, when the account map knows the account.
+    pub(crate) account_id: Option<&'a str>,
+    /// The GL account the bank account is booked to, when known.
+    pub(crate) gl: Option<&'a str>,
+}
+
+impl BankView<'_> {
+    /// True when the bank side carries a reference whose absence on the book side is evidence
+    /// against a pair: a structured field or a check-digit-validated number.
+    pub(crate) fn has_strong_reference(&self) -> bool {
+        self.structured > 0 || self.refs.iter().any(|r| r.kind.is_check_digit_validated())
+    }
+
+    pub(crate) fn account_label(&self) -> &str {
+        self.account_id.unwrap_or_else(|| self.entry.account.as_str())
+    }
+}
+
+/// The book side of a candidate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BookRecord<'a> {
+    Ledger(&'a LedgerEntry),
+    Item(&'a OpenItem),
+}
+
+/// A ledger entry or open item ready to compare.
+#[derive(Debug)]
+pub(crate) struct BookView<'a> {
+    pub(crate) record: BookRecord<'a>,
+    pub(crate) id: &'a str,
+    pub(crate) currency: Currency,
+    pub(crate) signed: Decimal,
+    pub(crate) minor: i64,
+    pub(crate) date: Option<i32>,
+    pub(crate) name: String,
+    pub(crate) refs: Vec<Reference>,
+    pub(crate) settlement: Option<String>,
+}
+
+impl BookView<'_> {
+    pub(crate) fn is_ledger(&self) -> bool {
+        matches!(self.record, BookRecord::Ledger(_))
+    }
+}
+
+/// Minor units of a signed amount (truncated when finer than the currency allows; equality is
+/// always decided on the exact decimal).
+pub(crate) fn minor_units(amount: Decimal, currency: Currency) -> i64 {
+    let units = currency.minor_units().unwrap_or(2);
+    let scaled = amount * Decimal::from(10i64.pow(units.min(6)));
+    i64::try_from(scaled.trunc()).unwrap_or(if amount.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
+
+fn settlement_key(text: Option<&str>) -> Option<String> {
+    text.map(normalize_reference).filter(|s| !s.is_empty())
+}
+
+pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMap>) -> BankView<'a> {
+    let signed = entry.signed_amount();
+    let mut refs: Vec<Reference> = Vec::new();
+    let push = |r: Reference, refs: &mut Vec<Reference>| {
+        if r.value.len() >= MIN_REFERENCE_LEN && !refs.iter().any(|o| o.value == r.value) {
+            refs.push(r);
+        }
+    };
+    let transactions = std::iter::once(&entry.transaction).chain(entry.details.iter().map(|d| &d.transaction));
+    for t in transactions.clone() {
+        for c in &t.remittance.creditor_refs {
+            if let Some(r) = classify_reference(&c.reference) {
+                push(r, &mut refs);
+            }
+        }
+        for d in &t.remittance.documents {
+            if let Some(r) = classify_reference(&d.number) {
+                push(Reference { kind: ReferenceKind::Document, ..r }, &mut refs);
+            }
+        }
+        if let Some(e2e) = t.refs.end_to_end_id.as_deref().filter(|s| !bankrec_model::is_placeholder_reference(s)) {
+            let value = normalize_reference(e2e);
+            push(Reference { value, kind: ReferenceKind::EndToEndId }, &mut refs);
+        }
+    }
+    let structured = refs.len();
+    for t in transactions {
+        for line in t.remittance.unstructured.iter().chain(&t.remittance.additional) {
+            for r in extract_references(line) {
+                push(r, &mut refs);
+            }
+        }
+    }
+    if let Some(info) = entry.additional_info.as_deref() {
+        for r in extract_references(info) {
+            push(r, &mut refs);
+        }
+    }
+    let name = entry.counterparty().and_then(|p| p.name.as_deref()).map(normalize_name).unwrap_or_default();
+    let account = accounts.and_then(|m| m.by_identifier(&entry.account));
+    BankView {
+        entry,
+        signed,
+        minor: minor_units(signed, entry.currency),
+        booking: entry.booking_date.map(|d| d.to_julian_day()),
+        value: entry.value_date.map(|d| d.to_julian_day()),
+        name,
+        refs,
+        structured,
+        settlement: settlement_key(entry.settlement_number.as_deref()),
+        account_id: account.map(|a| a.id.as_str()),
+        gl: account.map(|a| a.gl_account.code.as_str()),
+    }
+}
+
+pub(crate) fn ledger_view(entry: &LedgerEntry) -> BookView<'_> {
+    let signed = entry.signed_amount();
+    let mut refs: Vec<Reference> = Vec::new();
+    if let Some(r) = entry.reference.as_deref().and_then(classify_reference) {
+        refs.push(r);
+    }
+    if let Some(text) = entry.description.as_deref() {
+        // Only check-digit-validated references from free text: other tokens in descriptions
+        // (dates, order numbers of other documents) would join unrelated entries.
+        for r in extract_references(text).into_iter().filter(|r| r.kind.is_check_digit_validated()) {
+            if !refs.iter().any(|o| o.value == r.value) {
+                refs.push(r);
+            }
+        }
+    }
+    BookView {
+        record: BookRecord::Ledger(entry),
+        id: &entry.id,
+        currency: entry.currency,
+        signed,
+        minor: minor_units(signed, entry.currency),
+        date: Some(entry.date.to_julian_day()),
+        name: entry.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
+        refs,
+        settlement: settlement_key(entry.settlement_number.as_deref()),
+    }
+}
+
+pub(crate) fn item_view(item: &OpenItem) -> BookView<'_> {
+    let signed = item.signed_open_amount();
+    let mut refs: Vec<Reference> = Vec::new();
+    if let Some(r) = item.payment_reference.as_deref().and_then(classify_reference) {
+        refs.push(r);
+    }
+    if let Some(r) = classify_reference(&item.number) {
+        if !refs.iter().any(|o| o.value == r.value) {
+            refs.push(Reference { kind: ReferenceKind::Document, ..r });
+        }
+    }
+    BookView {
+        record: BookRecord::Item(item),
+        id: &item.id,
+        currency: item.currency,
+        signed,
+        minor: minor_units(signed, item.currency),
+        date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
+        name: item.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
+        refs,
+        settlement: settlement_key(item.settlement_number.as_deref()),
+    }
+}
+
+fn currency_key(c: Currency) -> u32 {
+    let b = c.code().as_bytes();
+    b.iter().take(3).fold(0u32, |acc, x| (acc << 8) | u32::from(*x))
+}
+
+/// The candidate index over the book side: amounts sorted (a range query serves exact amounts and
+/// tolerance bands alike), and hash maps from normalised reference and settlement number.
+#[derive(Debug)]
+pub(crate) struct BookIndex {
+    by_amount: Vec<(u32, i64, u32)>,
+    by_reference: HashMap<String, Vec<u32>>,
+    by_settlement: HashMap<String, Vec<u32>>,
+}
+
+/// Most candidates one amount lookup returns: a tolerance band over a dense ledger would otherwise
+/// make the search quadratic. Documented in docs/matching.md.
+pub(crate) const MAX_AMOUNT_CANDIDATES: usize = 64;
+
+impl BookIndex {
+    pub(crate) fn build(book: &[BookView<'_>]) -> BookIndex {
+        let mut by_amount: Vec<(u32, i64, u32)> =
+            book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, i as u32)).collect();
+        by_amount.sort_unstable();
+        let mut by_reference: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_settlement: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, v) in book.iter().enumerate() {
+            for r in &v.refs {
+                by_reference.entry(r.value.clone()).or_default().push(i as u32);
+            }
+            if let Some(s) = &v.settlement {
+                by_settlement.entry(s.clone()).or_default().push(i as u32);
+            }
+        }
+        BookIndex { by_amount, by_reference, by_settlement }
+    }
+
+    /// Book records in a currency whose amount in minor units lies in `[low, high]`, at most
+    /// [`MAX_AMOUNT_CANDIDATES`]; the bool says whether the list was cut.
+    pub(crate) fn amount_range(&self, currency: Currency, low: i64, high: i64, out: &mut Vec<u32>) -> bool {
+        let key = currency_key(currency);
+        let start = self.by_amount.partition_point(|&(c, m, _)| (c, m) < (key, low));
+        for &(c, m, i) in &self.by_amount[start..] {
+            if c != key || m > high {
+                return false;
+            }
+            if out.len() >= MAX_AMOUNT_CANDIDATES {
+                return true;
+            }
+            out.push(i);
+        }
+        false
+    }
+
+    pub(crate) fn reference(&self, value: &str) -> &[u32] {
+        self.by_reference.get(value).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub(crate) fn settlement(&self, value: &str) -> &[u32] {
+        self.by_settlement.get(value).map(Vec::as_slice).unwrap_or(&[])
+    }
+}

@@ -1,0 +1,526 @@
+//! Payment references: normalisation, check digits, and extraction from remittance text.
+//!
+//! A reference is compared in normalised form: upper case, spaces and separators removed, leading
+//! zeros of a numeric part dropped (`inv-000 42` and `INV42` are the same reference). National
+//! references are recognised by their check digits, so that a digit group split by spaces
+//! (`21 00000 00003 13947 14300 09017`) is only joined when the joined number is valid.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of reference a candidate is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReferenceKind {
+    /// ISO 11649 creditor reference `RFkk...` (mod 97 check).
+    CreditorReference,
+    /// Swiss QR reference: 27 digits, recursive mod 10 check.
+    SwissQr,
+    /// Belgian structured communication `+++123/4567/89012+++` (mod 97 check).
+    BelgianStructured,
+    /// Finnish reference number (viitenumero): 4 to 20 digits, 7-3-1 weighted check.
+    FinnishReference,
+    /// Norwegian KID with a mod 11 check digit.
+    NorwegianKid,
+    /// Swedish OCR reference (bankgiro/plusgiro) with a Luhn (mod 10) check digit; a Norwegian
+    /// KID with a mod 10 check digit has the same form.
+    SwedishOcr,
+    /// An end-to-end id set by the payer.
+    EndToEndId,
+    /// An invoice or document number, or any other identifier with at least one digit.
+    Document,
+}
+
+impl ReferenceKind {
+    /// The stable name used in reasons: `rf`, `swiss_qr`, `finnish`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::CreditorReference => "rf",
+            ReferenceKind::SwissQr => "swiss_qr",
+            ReferenceKind::BelgianStructured => "belgian_structured",
+            ReferenceKind::FinnishReference => "finnish",
+            ReferenceKind::NorwegianKid => "kid",
+            ReferenceKind::SwedishOcr => "ocr",
+            ReferenceKind::EndToEndId => "end_to_end_id",
+            ReferenceKind::Document => "document",
+        }
+    }
+
+    /// True for references whose check digits were validated.
+    pub fn is_check_digit_validated(self) -> bool {
+        !matches!(self, ReferenceKind::EndToEndId | ReferenceKind::Document)
+    }
+}
+
+impl fmt::Display for ReferenceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A reference candidate in normalised form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Reference {
+    /// The normalised value (see [`normalize_reference`]).
+    pub value: String,
+    /// What it was recognised as.
+    pub kind: ReferenceKind,
+}
+
+/// The shortest normalised reference used for matching: shorter tokens (`12`, `A1`) are too common
+/// in free text to identify a payment.
+pub const MIN_REFERENCE_LEN: usize = 4;
+
+/// Normalises a reference: upper case, only letters and digits kept, and leading zeros of the
+/// numeric part dropped (`000123` -> `123`, `inv-00042` -> `INV42`). ISO 11649 references keep
+/// their digits as they are, since their check digits cover them.
+///
+/// ```
+/// use bankrec_match::normalize_reference;
+/// assert_eq!(normalize_reference(" inv-000 42 "), "INV42");
+/// assert_eq!(normalize_reference("RF18 5390 0754 7034"), "RF18539007547034");
+/// assert_eq!(normalize_reference("+++090/9337/55493+++"), "90933755493");
+/// ```
+pub fn normalize_reference(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_uppercase());
+        }
+    }
+    strip_leading_zeros(out)
+}
+
+fn strip_leading_zeros(s: String) -> String {
+    if s.starts_with("RF") && is_valid_rf(&s) {
+        return s;
+    }
+    let letters = s.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let rest = &s[letters..];
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return s;
+    }
+    let zeros = rest.bytes().take_while(|b| *b == b'0').count();
+    if zeros == 0 {
+        return s;
+    }
+    let keep = if zeros == rest.len() { zeros - 1 } else { zeros };
+    let mut out = String::with_capacity(s.len() - keep);
+    out.push_str(&s[..letters]);
+    out.push_str(&rest[keep..]);
+    out
+}
+
+fn digits_of(s: &str) -> Option<Vec<u32>> {
+    if s.is_empty() {
+        return None;
+    }
+    s.chars().map(|c| c.to_digit(10)).collect()
+}
+
+/// Remainder of a string of digits and letters (A=10 .. Z=35) modulo 97, as ISO 7064 mod 97-10.
+fn mod97(s: &str) -> Option<u32> {
+    let mut r: u32 = 0;
+    for c in s.chars() {
+        let v = c.to_digit(36)?;
+        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+    }
+    Some(r)
+}
+
+/// ISO 11649 creditor reference: `RF`, two check digits, 1 to 21 letters or digits; spaces allowed.
+///
+/// ```
+/// assert!(bankrec_match::is_valid_rf("RF18 5390 0754 7034"));
+/// assert!(!bankrec_match::is_valid_rf("RF19 5390 0754 7034"));
+/// ```
+pub fn is_valid_rf(text: &str) -> bool {
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    if !(5..=25).contains(&s.len()) || !s.starts_with("RF") || !s[2..4].bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let rearranged = format!("{}{}", &s[4..], &s[..4]);
+    mod97(&rearranged) == Some(1)
+}
+
+/// Finnish reference number (viitenumero): 4 to 20 digits, the last a check digit over the others
+/// weighted 7, 3, 1 from the right. Spaces allowed.
+///
+/// ```
+/// assert!(bankrec_match::is_valid_finnish_reference("1232"));
+/// assert!(!bankrec_match::is_valid_finnish_reference("1233"));
+/// ```
+pub fn is_valid_finnish_reference(text: &str) -> bool {
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(d) = digits_of(&s) else { return false };
+    if !(4..=20).contains(&d.len()) {
+        return false;
+    }
+    let (body, check) = d.split_at(d.len() - 1);
+    let weights = [7, 3, 1];
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| v * weights[i % 3]).sum();
+    (10 - sum % 10) % 10 == check[0]
+}
+
+/// Luhn (mod 10) check over a string of digits, the last digit being the check digit.
+fn luhn_ok(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &v)| {
+            if i % 2 == 1 {
+                let x = v * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                v
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Mod 11 check digit over the body, weights 2..7 from the right; `None` when the check digit
+/// would be 10 (such numbers are not issued).
+fn mod11_check(body: &[u32]) -> Option<u32> {
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| v * (2 + (i as u32 % 6))).sum();
+    match 11 - sum % 11 {
+        11 => Some(0),
+        10 => None,
+        c => Some(c),
+    }
+}
+
+/// Norwegian KID: 2 to 25 digits with a mod 10 (Luhn) or mod 11 check digit.
+///
+/// ```
+/// assert!(bankrec_match::is_valid_kid("1234567897")); // mod 10
+/// assert!(bankrec_match::is_valid_kid("1234567892")); // mod 11
+/// assert!(!bankrec_match::is_valid_kid("1234567890"));
+/// ```
+pub fn is_valid_kid(text: &str) -> bool {
+    kid_scheme(text).is_some()
+}
+
+/// Which check the KID passes: `Some(10)`, `Some(11)`, or `None`.
+fn kid_scheme(text: &str) -> Option<u32> {
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let d = digits_of(&s)?;
+    if !(2..=25).contains(&d.len()) {
+        return None;
+    }
+    if luhn_ok(&d) {
+        return Some(10);
+    }
+    let (body, check) = d.split_at(d.len() - 1);
+    (mod11_check(body) == Some(check[0])).then_some(11)
+}
+
+/// Swedish OCR reference: 2 to 25 digits with a Luhn check digit (bankgiro and plusgiro).
+///
+/// ```
+/// assert!(bankrec_match::is_valid_swedish_ocr("1234567897"));
+/// assert!(!bankrec_match::is_valid_swedish_ocr("1234567898"));
+/// ```
+pub fn is_valid_swedish_ocr(text: &str) -> bool {
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    match digits_of(&s) {
+        Some(d) => (2..=25).contains(&d.len()) && luhn_ok(&d),
+        None => false,
+    }
+}
+
+/// Swiss QR reference: 27 digits, the last a recursive mod 10 check digit. Spaces allowed.
+///
+/// ```
+/// assert!(bankrec_match::is_valid_swiss_qr_reference("21 00000 00003 13947 14300 09017"));
+/// assert!(!bankrec_match::is_valid_swiss_qr_reference("21 00000 00003 13947 14300 09018"));
+/// ```
+pub fn is_valid_swiss_qr_reference(text: &str) -> bool {
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(d) = digits_of(&s) else { return false };
+    if d.len() != 27 {
+        return false;
+    }
+    const TABLE: [u32; 10] = [0, 9, 4, 6, 8, 2, 7, 1, 3, 5];
+    let carry = d[..26].iter().fold(0u32, |carry, v| TABLE[((carry + v) % 10) as usize]);
+    (10 - carry) % 10 == d[26]
+}
+
+/// Belgian structured communication: 12 digits, the last two the first ten modulo 97 (97 for 0),
+/// written `+++123/4567/89012+++` or `***123/4567/89012***`; the delimiters are optional here.
+///
+/// ```
+/// assert!(bankrec_match::is_valid_belgian_structured("+++090/9337/55493+++"));
+/// assert!(!bankrec_match::is_valid_belgian_structured("+++090/9337/55494+++"));
+/// ```
+pub fn is_valid_belgian_structured(text: &str) -> bool {
+    let s: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    let rest_ok = text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '/' | ' '));
+    if s.len() != 12 || !rest_ok {
+        return false;
+    }
+    let body: u64 = s[..10].parse().unwrap_or(0);
+    let check: u64 = s[10..].parse().unwrap_or(99);
+    let r = body % 97;
+    (if r == 0 { 97 } else { r }) == check
+}
+
+/// The kind a string of digits is recognised as, by its check digits: Swiss QR (27 digits),
+/// then Finnish, Norwegian KID (mod 11), Swedish OCR (Luhn); `Document` when none validates.
+fn classify_digits(digits: &str) -> ReferenceKind {
+    if digits.len() == 27 && is_valid_swiss_qr_reference(digits) {
+        ReferenceKind::SwissQr
+    } else if is_valid_finnish_reference(digits) {
+        ReferenceKind::FinnishReference
+    } else if digits.len() >= 2 && kid_scheme(digits) == Some(11) {
+        ReferenceKind::NorwegianKid
+    } else if is_valid_swedish_ocr(digits) {
+        ReferenceKind::SwedishOcr
+    } else {
+        ReferenceKind::Document
+    }
+}
+
+/// Recognises one structured reference as given in a field (an open item's payment reference, a
+/// creditor reference): RF, Belgian, or a check-digit-valid number; else a document number.
+/// `None` when it is too short to identify anything.
+pub fn classify_reference(text: &str) -> Option<Reference> {
+    let trimmed = text.trim();
+    if trimmed.len() >= 12 && is_valid_belgian_structured(trimmed) && trimmed.contains(['+', '*', '/']) {
+        return Some(Reference { value: normalize_reference(trimmed), kind: ReferenceKind::BelgianStructured });
+    }
+    if is_valid_rf(trimmed) {
+        let value: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        return Some(Reference { value, kind: ReferenceKind::CreditorReference });
+    }
+    let value = normalize_reference(trimmed);
+    if value.len() < MIN_REFERENCE_LEN {
+        return None;
+    }
+    let compact: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+    let kind = if compact.bytes().all(|b| b.is_ascii_digit()) { classify_digits(&compact) } else { ReferenceKind::Document };
+    Some(Reference { value, kind })
+}
+
+/// Extracts reference candidates from free text (remittance lines, descriptions), in order of
+/// appearance and without repeats:
+///
+/// - ISO 11649 `RF` references, also when printed in groups of four;
+/// - Belgian structured communications between `+++` or `***`;
+/// - digit groups separated by single spaces, joined when the joined number passes a national
+///   check (Swiss QR, Finnish, KID, OCR);
+/// - every other token of at least [`MIN_REFERENCE_LEN`] characters that contains a digit
+///   (`INV-2024-0042`, `PO 4711` is not joined), as a [`ReferenceKind::Document`].
+///
+/// ```
+/// use bankrec_match::{extract_references, ReferenceKind};
+/// let refs = extract_references("Invoice INV-2024-0042, ref RF18 5390 0754 7034 thanks");
+/// assert_eq!(refs[0].value, "INV20240042");
+/// assert_eq!(refs[1].value, "RF18539007547034");
+/// assert_eq!(refs[1].kind, ReferenceKind::CreditorReference);
+/// ```
+pub fn extract_references(text: &str) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    let push = |r: Reference, out: &mut Vec<Reference>| {
+        if r.value.len() >= MIN_REFERENCE_LEN && !out.iter().any(|o| o.value == r.value) {
+            out.push(r);
+        }
+    };
+    // Tokens: maximal runs of characters that are not whitespace or a few punctuation marks that
+    // never sit inside a reference.
+    let tokens: Vec<&str> =
+        text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '\'' | '[' | ']')).collect();
+    let tokens: Vec<&str> = tokens.into_iter().filter(|t| !t.is_empty()).collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = tokens[i].trim_matches(|c: char| c == '.' || c == '!' || c == '?');
+        // Belgian structured communication.
+        if tok.starts_with("+++") || tok.starts_with("***") {
+            let mut joined = tok.to_owned();
+            let mut j = i;
+            while !(joined.len() > 3 && (joined.ends_with("+++") || joined.ends_with("***"))) && j + 1 < tokens.len() && j < i + 4 {
+                j += 1;
+                joined.push_str(tokens[j]);
+            }
+            if is_valid_belgian_structured(&joined) {
+                push(Reference { value: normalize_reference(&joined), kind: ReferenceKind::BelgianStructured }, &mut out);
+                i = j + 1;
+                continue;
+            }
+        }
+        let upper = tok.to_ascii_uppercase();
+        // RF reference, possibly in groups of four.
+        if upper.len() >= 4 && upper.starts_with("RF") && upper[2..4].bytes().all(|b| b.is_ascii_digit()) {
+            let mut joined = upper.clone();
+            let mut best: Option<(String, usize)> = is_valid_rf(&joined).then(|| (joined.clone(), i));
+            let mut j = i;
+            while j + 1 < tokens.len() && joined.len() < 25 {
+                let next = tokens[j + 1].trim_end_matches(['.', ',']);
+                if next.is_empty() || next.len() > 4 || !next.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    break;
+                }
+                j += 1;
+                joined.push_str(&next.to_ascii_uppercase());
+                if is_valid_rf(&joined) {
+                    best = Some((joined.clone(), j));
+                }
+            }
+            if let Some((value, end)) = best {
+                push(Reference { value, kind: ReferenceKind::CreditorReference }, &mut out);
+                i = end + 1;
+                continue;
+            }
+        }
+        // Digit groups separated by single spaces: join while the result validates.
+        if tok.bytes().all(|b| b.is_ascii_digit()) && !tok.is_empty() {
+            let mut joined = tok.to_owned();
+            let mut best: Option<(String, usize)> = None;
+            let mut j = i;
+            while j + 1 < tokens.len() && joined.len() < 27 {
+                let next = tokens[j + 1].trim_end_matches(['.', ',']);
+                if next.is_empty() || !next.bytes().all(|b| b.is_ascii_digit()) || next.len() > 6 {
+                    break;
+                }
+                j += 1;
+                joined.push_str(next);
+                if classify_digits(&joined) != ReferenceKind::Document {
+                    best = Some((joined.clone(), j));
+                }
+            }
+            if let Some((value, end)) = best {
+                let kind = classify_digits(&value);
+                push(Reference { value: normalize_reference(&value), kind }, &mut out);
+                i = end + 1;
+                continue;
+            }
+            let kind = classify_digits(tok);
+            push(Reference { value: normalize_reference(tok), kind }, &mut out);
+            i += 1;
+            continue;
+        }
+        // Any other token with a digit.
+        let core = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        if core.bytes().any(|b| b.is_ascii_digit()) {
+            push(Reference { value: normalize_reference(core), kind: ReferenceKind::Document }, &mut out);
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rf_known_values() {
+        // Examples from ISO 11649 and the EPC guidance.
+        for valid in ["RF18539007547034", "RF18 5390 0754 7034", "rf18539007547034", "RF712348231", "RF45G72UUR"] {
+            assert!(is_valid_rf(valid), "{valid}");
+        }
+        for invalid in ["RF19539007547034", "RF18539007547035", "RF1", "XX18539007547034", "RF18-5390"] {
+            assert!(!is_valid_rf(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn finnish_known_values() {
+        for valid in ["1232", "1245", "12345672", "1234 5672", "11112"] {
+            assert!(is_valid_finnish_reference(valid), "{valid}");
+        }
+        for invalid in ["1233", "123", "12345678", "abcd", "1234567890123456789012"] {
+            assert!(!is_valid_finnish_reference(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn kid_known_values() {
+        assert_eq!(kid_scheme("1234567897"), Some(10));
+        assert_eq!(kid_scheme("1234567892"), Some(11));
+        assert_eq!(kid_scheme("0001023"), Some(11));
+        assert_eq!(kid_scheme("0000000018"), Some(10));
+        assert!(!is_valid_kid("1234567890"));
+        assert!(!is_valid_kid("1"));
+        assert!(!is_valid_kid("12A4"));
+    }
+
+    #[test]
+    fn ocr_known_values() {
+        for valid in ["1234567897", "79927398713", "49927398716"] {
+            assert!(is_valid_swedish_ocr(valid), "{valid}");
+        }
+        for invalid in ["1234567898", "79927398710", "7", "12a4"] {
+            assert!(!is_valid_swedish_ocr(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn swiss_qr_known_values() {
+        // From the Swiss Payment Standards implementation guidelines.
+        for valid in ["210000000003139471430009017", "21 00000 00003 13947 14300 09017", "000000000000000000000000000"] {
+            assert!(is_valid_swiss_qr_reference(valid), "{valid}");
+        }
+        for invalid in ["210000000003139471430009018", "21000000000313947143000901", "x10000000003139471430009017"] {
+            assert!(!is_valid_swiss_qr_reference(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn belgian_known_values() {
+        for valid in ["+++090/9337/55493+++", "***090/9337/55493***", "090933755493", "+++000/0000/09797+++"] {
+            assert!(is_valid_belgian_structured(valid), "{valid}");
+        }
+        for invalid in ["+++090/9337/55494+++", "+++090/9337/5549+++", "abc/9337/55493"] {
+            assert!(!is_valid_belgian_structured(invalid), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalize_reference("inv-000 42"), "INV42");
+        assert_eq!(normalize_reference("000123"), "123");
+        assert_eq!(normalize_reference("0000"), "0");
+        assert_eq!(normalize_reference("AB-12/CD"), "AB12CD");
+        assert_eq!(normalize_reference("RF18 5390 0754 7034"), "RF18539007547034");
+    }
+
+    #[test]
+    fn extraction_from_text() {
+        let refs = extract_references("Ihre Rechnung Nr. 2024-0042 / QR 21 00000 00003 13947 14300 09017");
+        let values: Vec<&str> = refs.iter().map(|r| r.value.as_str()).collect();
+        assert!(values.contains(&"20240042"), "{values:?}");
+        assert!(refs.iter().any(|r| r.kind == ReferenceKind::SwissQr && r.value == "210000000003139471430009017"), "{refs:?}");
+
+        let refs = extract_references("Mededeling +++090/9337/55493+++ dank u");
+        assert_eq!(refs[0].kind, ReferenceKind::BelgianStructured);
+        assert_eq!(refs[0].value, "90933755493");
+
+        let refs = extract_references("viite 1234 5672");
+        assert_eq!(refs[0].value, "12345672");
+        assert_eq!(refs[0].kind, ReferenceKind::FinnishReference);
+
+        // Too short or without digits: nothing.
+        assert!(extract_references("thanks for lunch 12").is_empty());
+    }
+
+    #[test]
+    fn classify_fields() {
+        assert_eq!(classify_reference("RF18 5390 0754 7034").map(|r| r.kind), Some(ReferenceKind::CreditorReference));
+        assert_eq!(classify_reference("+++090/9337/55493+++").map(|r| r.kind), Some(ReferenceKind::BelgianStructured));
+        assert_eq!(classify_reference("210000000003139471430009017").map(|r| r.kind), Some(ReferenceKind::SwissQr));
+        assert_eq!(classify_reference("INV-0042").map(|r| r.kind), Some(ReferenceKind::Document));
+        assert_eq!(classify_reference("A1"), None);
+    }
+}

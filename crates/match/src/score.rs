@@ -1,0 +1,244 @@
+//! Scoring one bank entry against one book record under one rule: hard conditions first, then
+//! the score components and their weighted mean.
+
+use bankrec_model::{Decimal, ScoreComponent};
+
+use crate::name::normalized_name_similarity;
+use crate::prepare::{BankView, BookRecord, BookView};
+use crate::reference::Reference;
+use crate::rules::{DateField, ReferenceCondition, Rule};
+
+/// How a reference agreed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefHit {
+    /// Equal to a structured field of the bank entry.
+    Structured(usize),
+    /// Equal to a reference found in the remittance text.
+    Text(usize),
+    /// One character away from a reference in the remittance text (a typo).
+    Similar(usize),
+}
+
+/// The result of scoring a pair.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Eval {
+    pub(crate) score: f64,
+    /// amount, date, reference, name, settlement; `None` when not applicable.
+    pub(crate) parts: [Option<f64>; 5],
+    pub(crate) weights: [f64; 5],
+    /// Bank minus book, signed.
+    pub(crate) difference: Decimal,
+    pub(crate) days: Option<i32>,
+    pub(crate) name_exact: bool,
+    pub(crate) ref_hit: Option<(RefHit, usize)>,
+}
+
+pub(crate) const COMPONENT_NAMES: [&str; 5] = ["amount", "date", "reference", "name", "settlement"];
+
+impl Eval {
+    pub(crate) fn components(&self) -> Vec<ScoreComponent> {
+        self.parts
+            .iter()
+            .zip(COMPONENT_NAMES)
+            .zip(self.weights)
+            .filter_map(|((p, name), weight)| p.map(|value| ScoreComponent { name: name.to_owned(), value: round3(value), weight }))
+            .collect()
+    }
+}
+
+pub(crate) fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn bank_date(b: &BankView<'_>, field: DateField) -> Option<i32> {
+    match field {
+        DateField::Booking => b.booking.or(b.value),
+        DateField::Value => b.value.or(b.booking),
+    }
+}
+
+fn tx_code_matches(b: &BankView<'_>, patterns: &[String]) -> bool {
+    let e = b.entry;
+    let codes = std::iter::once(&e.transaction).chain(e.details.iter().map(|d| &d.transaction)).filter_map(|t| t.bank_tx_code.as_ref());
+    for code in codes {
+        let iso = code.iso();
+        for p in patterns {
+            if iso.as_deref().is_some_and(|s| s.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase()))
+                || code.proprietary.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(p))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Conditions that depend on the bank entry alone (checked once per entry and rule).
+pub(crate) fn bank_admissible(rule: &Rule, b: &BankView<'_>) -> bool {
+    if rule.direction.is_some_and(|d| d != b.entry.direction) {
+        return false;
+    }
+    if !rule.currencies.is_empty() && !rule.currencies.contains(&b.entry.currency) {
+        return false;
+    }
+    if !rule.accounts.is_empty() {
+        let ids = [b.account_id, Some(b.entry.account.as_str())];
+        if !rule.accounts.iter().any(|a| ids.iter().flatten().any(|id| id == a)) {
+            return false;
+        }
+    }
+    if !rule.bank_tx_codes.is_empty() && !tx_code_matches(b, &rule.bank_tx_codes) {
+        return false;
+    }
+    if rule.settlement_number && b.settlement.is_none() {
+        return false;
+    }
+    if rule.reference.is_some() && b.refs.is_empty() {
+        return false;
+    }
+    if rule.name_similarity.is_some() && b.name.is_empty() {
+        return false;
+    }
+    true
+}
+
+fn reference_hit(b: &BankView<'_>, c: &BookView<'_>, condition: Option<ReferenceCondition>) -> Option<(RefHit, usize)> {
+    let limit = match condition {
+        Some(ReferenceCondition::Equal) => b.structured,
+        _ => b.refs.len(),
+    };
+    for (ci, cr) in c.refs.iter().enumerate() {
+        if let Some(bi) = b.refs[..limit].iter().position(|br| br.value == cr.value) {
+            let hit = if bi < b.structured { RefHit::Structured(bi) } else { RefHit::Text(bi) };
+            return Some((hit, ci));
+        }
+    }
+    if condition.is_some() {
+        return None;
+    }
+    for (ci, cr) in c.refs.iter().enumerate().filter(|(_, r)| r.value.len() >= 6) {
+        let similar = |br: &Reference| br.value.len().abs_diff(cr.value.len()) <= 1 && strsim::levenshtein(&br.value, &cr.value) <= 1;
+        if let Some(bi) = b.refs.iter().position(similar) {
+            return Some((RefHit::Similar(bi), ci));
+        }
+    }
+    None
+}
+
+/// Scores a pair under a rule; `None` when a hard condition fails. Bank-only conditions are
+/// checked by [`bank_admissible`].
+pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Option<Eval> {
+    if c.currency != b.entry.currency {
+        return None;
+    }
+    // Direction: both sides must move money the same way.
+    if c.signed.is_sign_negative() != b.signed.is_sign_negative() || c.signed.is_zero() {
+        return None;
+    }
+    match c.record {
+        BookRecord::Ledger(l) => {
+            if !rule.considers_ledger() {
+                return None;
+            }
+            if let Some(gl) = b.gl {
+                if l.gl_account != gl {
+                    return None;
+                }
+            }
+        }
+        BookRecord::Item(item) => {
+            if !rule.considers_open_items() {
+                return None;
+            }
+            if let Some(cond) = &rule.open_item {
+                if !cond.kinds.is_empty() && !cond.kinds.contains(&item.kind) {
+                    return None;
+                }
+                if !cond.payment_methods.is_empty() && !item.payment_method.as_ref().is_some_and(|m| cond.payment_methods.contains(m)) {
+                    return None;
+                }
+                if cond.has_attachment.is_some_and(|h| h != item.has_attachment) {
+                    return None;
+                }
+            }
+            if let (Some(expected), Some(_)) = (item.bank_account.as_deref(), b.account_id) {
+                if Some(expected) != b.account_id && expected != b.entry.account.as_str() {
+                    return None;
+                }
+            }
+        }
+    }
+    // Amount.
+    let difference = b.signed - c.signed;
+    let amount = if difference.is_zero() {
+        1.0
+    } else {
+        let limit = rule.amount.limit(c.signed);
+        if difference.abs() > limit || limit.is_zero() {
+            return None;
+        }
+        let ratio: f64 = (difference.abs() / limit).try_into().unwrap_or(1.0);
+        1.0 - 0.5 * ratio
+    };
+    // Date.
+    let field = rule.date_window.map(|w| w.field).unwrap_or_default();
+    let days = match (bank_date(b, field), c.date) {
+        (Some(bd), Some(cd)) => Some(bd - cd),
+        _ => None,
+    };
+    let date = match (rule.date_window, days) {
+        (Some(w), Some(d)) => {
+            let limit = if d < 0 { w.before } else { w.after } as i32;
+            if d.abs() > limit {
+                return None;
+            }
+            Some(1.0 - f64::from(d.abs()) / f64::from(limit + 1))
+        }
+        (Some(_), None) => return None,
+        (None, Some(d)) => Some((1.0 - f64::from(d.abs()) / 8.0).max(0.0)),
+        (None, None) => Some(0.0),
+    };
+    // Settlement number.
+    let settlement = match (&b.settlement, &c.settlement) {
+        (Some(x), Some(y)) => Some(if x == y { 1.0 } else { 0.0 }),
+        _ => None,
+    };
+    if rule.settlement_number && settlement != Some(1.0) {
+        return None;
+    }
+    // Reference.
+    let ref_hit = if c.refs.is_empty() || b.refs.is_empty() { None } else { reference_hit(b, c, rule.reference) };
+    if rule.reference.is_some() && ref_hit.is_none() {
+        return None;
+    }
+    let reference = match ref_hit {
+        Some((RefHit::Structured(_) | RefHit::Text(_), _)) => Some(1.0),
+        Some((RefHit::Similar(_), _)) => Some(0.75),
+        None if !c.refs.is_empty() && b.has_strong_reference() => Some(0.0),
+        None => None,
+    };
+    // Name.
+    let (name, name_exact) = if b.name.is_empty() || c.name.is_empty() {
+        (None, false)
+    } else {
+        let s = normalized_name_similarity(&b.name, &c.name);
+        (Some(s), b.name == c.name)
+    };
+    if let Some(threshold) = rule.name_similarity {
+        if name.is_none_or(|s| s < threshold) {
+            return None;
+        }
+    }
+    let w = rule.weights;
+    let weights = [w.amount, w.date, w.reference, w.name, w.settlement];
+    let parts = [Some(amount), date, reference, name, settlement];
+    let (mut num, mut den) = (0.0, 0.0);
+    for (p, w) in parts.iter().zip(weights) {
+        if let Some(v) = p {
+            num += v * w;
+            den += w;
+        }
+    }
+    let score = if den > 0.0 { round3(num / den) } else { 0.0 };
+    Some(Eval { score, parts, weights, difference, days, name_exact, ref_hit })
+}
