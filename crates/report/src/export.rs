@@ -350,3 +350,25 @@ fn write_json_doc<W: Write>(
     out.write_all(b"\n]}\n").map_err(&io)?;
     out.flush().map_err(&io)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_prefixes_are_recognised() {
+        for t in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"] {
+            assert!(looks_like_formula(t), "{t:?}");
+        }
+        for t in ["", "ACME", " =x", "1=1", "'=x"] {
+            assert!(!looks_like_formula(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn file_names_use_the_callers_time() {
+        let at: Timestamp = "2024-01-02T03:04:05".parse().expect("ISO 8601");
+        assert_eq!(file_name("X", at, ExportFormat::Csv), "X_20240102_030405.csv");
+        assert_eq!(ExportFormat::Json.extension(), "json");
+    }
+}

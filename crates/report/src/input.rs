@@ -156,12 +156,16 @@ impl<'a> MatchIndex<'a> {
 
     /// Active records naming a bank entry of this account (a record names its account by id or
     /// identifier; a record without account applies to any).
-    pub(crate) fn for_bank_entry(&self, entry: &BankEntry, account: Option<&BankAccount>) -> impl Iterator<Item = &'a MatchRecord> + '_ {
-        let identifier = entry.account.as_str().to_owned();
-        let account_id = account.map(|a| a.id.clone());
+    pub(crate) fn for_bank_entry<'s>(
+        &'s self,
+        entry: &'s BankEntry,
+        account: Option<&'s BankAccount>,
+    ) -> impl Iterator<Item = &'a MatchRecord> + 's {
+        let identifier = entry.account.as_str();
+        let account_id = account.map(|a| a.id.as_str());
         self.bank.get(entry.id.as_str()).into_iter().flatten().copied().filter(move |r| match r.account.as_deref() {
             None => true,
-            Some(a) => a == identifier || Some(a) == account_id.as_deref(),
+            Some(a) => a == identifier || Some(a) == account_id,
         })
     }
 

@@ -345,3 +345,37 @@ fn amount_width(a: Decimal, decimals: u32) -> usize {
     let d = digits(int);
     d + (d - 1) / 3 + if decimals > 0 { decimals as usize + 1 } else { 0 } + usize::from(a.is_sign_negative())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_follow_minor_units_unless_the_amount_has_more() {
+        let eur = Currency::EUR;
+        let bhd = Currency::new("BHD").expect("ISO 4217");
+        assert_eq!(decimals_for(Some(eur), Decimal::new(1234, 2)), 2);
+        assert_eq!(decimals_for(Some(eur), Decimal::new(8850, 3)), 2, "trailing zeros do not count");
+        assert_eq!(decimals_for(Some(eur), Decimal::new(8851, 3)), 3, "never shown rounded");
+        assert_eq!(decimals_for(Some(Currency::JPY), Decimal::new(1500, 0)), 0);
+        assert_eq!(decimals_for(Some(bhd), Decimal::new(1, 0)), 3);
+        assert_eq!(decimals_for(None, Decimal::ONE), 2);
+    }
+
+    #[test]
+    fn amount_width_counts_separators_sign_and_decimals() {
+        assert_eq!(amount_width(Decimal::new(123_456_789, 2), 2), "1,234,567.89".len());
+        assert_eq!(amount_width(Decimal::new(-5, 1), 2), "-0.50".len());
+        assert_eq!(amount_width(Decimal::new(1500, 0), 0), "1,500".len());
+    }
+
+    #[test]
+    fn long_text_is_cut_at_the_cell_limit() {
+        let long = "é".repeat(MAX_CELL_CHARS + 5);
+        let cut = cell_text(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
+        assert!(cut.ends_with('…'));
+        let fits = "x".repeat(MAX_CELL_CHARS);
+        assert!(matches!(cell_text(&fits), Cow::Borrowed(_)));
+    }
+}

@@ -631,3 +631,29 @@ proptest! {
         prop_assert_eq!(rec, rec2);
     }
 }
+
+/// Peak-memory check of the streaming export, run by hand (see docs/performance.md):
+/// `BANKREC_ROWS=1000000 /usr/bin/time -v cargo test --release -p bankrec-report --test reports -- --ignored --exact large_history_export`
+#[test]
+#[ignore = "large: run by hand with --release to measure peak memory"]
+fn large_history_export() {
+    let n: usize = std::env::var("BANKREC_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let iban = main_iban();
+    let mut template = entry(&iban, "T", d(1_234), Currency::EUR, date!(2024 - 01 - 01));
+    template.transaction.counterparty = Some(Party { name: Some("Customer GmbH".into()), ..Party::default() });
+    template.transaction.refs.end_to_end_id = Some("E2E-2024-00001".into());
+    template.transaction.remittance.unstructured.push("Invoice RE-000001 thank you".into());
+    let template = HistoryRow::from_entry(&template);
+    let rows = (0..n).map(|i| {
+        let mut r = template.clone();
+        r.entry_id = format!("E{i:07}");
+        r.amount = Decimal::new((i as i64 * 7919) % 10_000_000 + 1, 2);
+        r.booking_date = Some(date!(2024 - 01 - 01) + time::Duration::days((i % 365) as i64));
+        r
+    });
+    let path = out_dir("large").join("large.xlsx");
+    let started = std::time::Instant::now();
+    write_history(HistoryKind::All, rows, std::fs::File::create(&path).expect("create"), &options()).expect("written");
+    let size = std::fs::metadata(&path).expect("written file").len();
+    println!("{n} rows in {:.2?}, {} bytes", started.elapsed(), size);
+}
