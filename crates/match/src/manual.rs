@@ -112,6 +112,37 @@ impl AuditFilter {
         AuditFilter::default()
     }
 
+    /// Only this actor.
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
+    }
+    /// Only this action.
+    pub fn action(mut self, action: AuditAction) -> Self {
+        self.action = Some(action);
+        self
+    }
+    /// Only this rule name (or `manual`).
+    pub fn rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = Some(rule.into());
+        self
+    }
+    /// Only this record.
+    pub fn record(mut self, record: impl Into<String>) -> Self {
+        self.record = Some(record.into());
+        self
+    }
+    /// Only events at or after.
+    pub fn from(mut self, at: Timestamp) -> Self {
+        self.from = Some(at);
+        self
+    }
+    /// Only events before.
+    pub fn until(mut self, at: Timestamp) -> Self {
+        self.until = Some(at);
+        self
+    }
+
     /// True when the event passes the filter.
     pub fn accepts(&self, e: &AuditEvent) -> bool {
         self.actor.as_ref().is_none_or(|a| &e.actor == a)
@@ -181,8 +212,8 @@ impl MatchBook {
     }
 
     /// Audit events passing a filter, oldest first.
-    pub fn audit_filtered<'a>(&'a self, filter: &'a AuditFilter) -> impl Iterator<Item = &'a AuditEvent> + 'a {
-        self.audit.iter().filter(move |e| filter.accepts(e))
+    pub fn audit_filtered(&self, filter: &AuditFilter) -> Vec<&AuditEvent> {
+        self.audit.iter().filter(|e| filter.accepts(e)).collect()
     }
 
     /// The active record holding a bank entry.
@@ -293,6 +324,19 @@ impl MatchBook {
                 Ok((item, applied))
             })
             .collect::<Result<_, _>>()?;
+
+        // Taken entries first: that refusal tells the person more than a sum difference.
+        let held = request
+            .bank_entries
+            .iter()
+            .map(|id| (EntrySide::Bank, id.as_str(), self.active_record_of_bank(id)))
+            .chain(request.ledger_entries.iter().map(|id| (EntrySide::Ledger, id.as_str(), self.active_record_of_ledger(id))))
+            .chain(request.open_items.iter().map(|(id, _)| (EntrySide::OpenItem, id.as_str(), self.active_record_of_open_item(id))));
+        for (side, id, record) in held {
+            if let Some(r) = record {
+                return Err(MatchError::AlreadyMatched { side, id: id.to_owned(), record: r.id.clone() });
+            }
+        }
 
         let first = banks[0];
         let currency: Currency = first.currency;

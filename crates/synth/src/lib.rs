@@ -5,3 +5,6 @@
 //!
 //! Depends on `bankrec-model` only.
 #![forbid(unsafe_code)]
+
+mod scenario;
+pub use scenario::{BookRef, Noise, Scenario, ScenarioConfig, TruePair};

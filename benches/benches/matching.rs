@@ -1,0 +1,48 @@
+//! Macro benches of the matching engine on labelled synthetic data (bankrec-synth, default noise
+//! mix, default rules), inputs already in memory: 10k x 10k and 1M x 1M.
+//!
+//! ```text
+//! cargo bench -p bankrec-benches --bench matching            # both sizes
+//! cargo bench -p bankrec-benches --bench matching -- 10k     # the small one only
+//! ```
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bankrec::matching::{MatchInput, Matcher, RuleSet};
+use bankrec::Timestamp;
+use bankrec_synth::{Scenario, ScenarioConfig};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+fn run(c: &mut Criterion, label: &str, entries: usize, samples: usize) {
+    let scenario = Scenario::generate(&ScenarioConfig::new(1, entries));
+    let now: Timestamp = "2026-01-31T00:00:00Z".parse().expect("timestamp");
+    let matcher = Matcher::new(RuleSet::default());
+    let mut g = c.benchmark_group("match");
+    g.sample_size(samples);
+    if samples <= 10 {
+        g.measurement_time(Duration::from_secs(1));
+        g.warm_up_time(Duration::from_millis(1));
+    }
+    g.throughput(Throughput::Elements(scenario.bank_entries.len() as u64));
+    g.bench_with_input(BenchmarkId::new("default_rules", label), &scenario, |b, s| {
+        b.iter(|| {
+            let input = MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items);
+            let outcome = matcher.run(black_box(&input), now).expect("unique ids");
+            black_box(outcome.matches.len())
+        })
+    });
+    g.finish();
+}
+
+fn small(c: &mut Criterion) {
+    run(c, "10k", 10_000, 20);
+}
+
+fn large(c: &mut Criterion) {
+    run(c, "1M", 1_000_000, 10);
+}
+
+criterion_group!(benches, small, large);
+criterion_main!(benches);

@@ -1,0 +1,377 @@
+//! Integration tests of bankrec-match: golden cases of the default rules, rule files, manual work
+//! and the audit trail, and property tests of the engine's invariants.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use bankrec_match::{
+    auto_find, AuditFilter, EntrySide, FindCondition, ManualAdjustment, ManualMatch, MatchBook, MatchError, MatchInput, MatchOutcome,
+    Matcher, ReconcileSummary, RuleSet, Selected,
+};
+use bankrec_model::{
+    AccountId, AdjustmentKind, AuditAction, BankEntry, BankTxCode, Currency, Date, Decimal, Direction, EntryStatus, GlAccount, LedgerEntry,
+    MatchRecord, OpenItem, OpenItemKind, Party, PaymentMethod, Timestamp,
+};
+use bankrec_synth::{Scenario, ScenarioConfig};
+use proptest::prelude::*;
+use time::macros::date;
+
+fn now() -> Timestamp {
+    "2024-04-30T12:00:00Z".parse().expect("timestamp")
+}
+
+fn account() -> AccountId {
+    AccountId::iban("CH93 0076 2011 6238 5295 7").expect("valid IBAN")
+}
+
+fn bank(id: &str, cents: i64, day: Date, name: Option<&str>, text: &str) -> BankEntry {
+    let (direction, amount) = Direction::split(Decimal::new(cents, 2));
+    let mut e = BankEntry::new(account(), amount, Currency::CHF, direction, Some(day)).with_id(id);
+    if let Some(n) = name {
+        e.transaction.counterparty = Some(Party { name: Some(n.into()), ..Party::default() });
+    }
+    if !text.is_empty() {
+        e.transaction.remittance.unstructured.push(text.into());
+    }
+    e
+}
+
+fn ledger(id: &str, cents: i64, day: Date, name: Option<&str>, reference: Option<&str>) -> LedgerEntry {
+    let mut l = LedgerEntry::new(id, day, "1020", Decimal::new(cents, 2), Currency::CHF);
+    if let Some(n) = name {
+        l = l.with_counterparty(n);
+    }
+    if let Some(r) = reference {
+        l = l.with_reference(r);
+    }
+    l
+}
+
+fn run(bank: &[BankEntry], ledger: &[LedgerEntry], items: &[OpenItem]) -> MatchOutcome {
+    Matcher::new(RuleSet::default()).run(&MatchInput::new(bank, ledger, items), now()).expect("valid input")
+}
+
+#[test]
+fn each_national_reference_matches_by_reference() {
+    let cases = [
+        ("RF18 5390 0754 7034", "RF18539007547034"),
+        ("QR 21 00000 00003 13947 14300 09017", "210000000003139471430009017"),
+        ("+++090/9337/55493+++", "+++090/9337/55493+++"),
+        ("viite 1234 5672", "12345672"),
+        ("KID 1234567892", "1234567892"),
+        ("OCR 49927398716", "49927398716"),
+        ("Rechnung inv-000-4711", "INV4711"),
+    ];
+    for (i, (text, reference)) in cases.iter().enumerate() {
+        let b = bank("B1", 10_000, date!(2024 - 04 - 10), None, text);
+        // A far date and no name: only the reference can join them.
+        let l = ledger("L1", 10_000, date!(2024 - 03 - 01), None, Some(reference));
+        let decoy = ledger("L2", 10_000, date!(2024 - 04 - 10), None, Some("OTHER-99"));
+        let out = run(&[b], &[l, decoy], &[]);
+        assert_eq!(out.matches.len(), 1, "case {i}: {text}");
+        assert_eq!(out.matches[0].ledger_entries, ["L1"], "case {i}");
+        assert_eq!(out.matches[0].origin_label(), "reference");
+        assert_eq!(out.unmatched_ledger.len(), 1);
+    }
+}
+
+#[test]
+fn invalid_check_digits_are_not_joined() {
+    // The QR reference with a wrong check digit is not recognised as one number.
+    let b = bank("B1", 10_000, date!(2024 - 04 - 10), None, "QR 21 00000 00003 13947 14300 09018");
+    let l = ledger("L1", 10_000, date!(2024 - 02 - 01), None, Some("210000000003139471430009018"));
+    let out = run(&[b], &[l], &[]);
+    assert!(out.matches.is_empty());
+}
+
+#[test]
+fn same_amount_same_day_is_told_apart_by_name_or_proposed_as_ambiguous() {
+    let day = date!(2024 - 04 - 10);
+    let banks = [bank("B1", 5_000, day, Some("MUELLER BAU AG"), ""), bank("B2", 5_000, day, Some("Keller Optik"), "")];
+    let ledgers = [ledger("L1", 5_000, day, Some("Keller Optik GmbH"), None), ledger("L2", 5_000, day, Some("Müller Bau"), None)];
+    let out = run(&banks, &ledgers, &[]);
+    let pairs: BTreeSet<(String, String)> = out.matches.iter().map(|m| (m.bank_entries[0].clone(), m.ledger_entries[0].clone())).collect();
+    assert_eq!(pairs, BTreeSet::from([("B1".into(), "L2".into()), ("B2".into(), "L1".into())]));
+
+    // Without names the two are a tie: never matched, proposed as ambiguous.
+    let banks = [bank("B1", 5_000, day, None, ""), bank("B2", 5_000, day, None, "")];
+    let ledgers = [ledger("L1", 5_000, day, None, None), ledger("L2", 5_000, day, None, None)];
+    let out = run(&banks, &ledgers, &[]);
+    assert!(out.matches.is_empty());
+    assert_eq!(out.proposals.len(), 2);
+    for p in &out.proposals {
+        assert_eq!(p.candidates.len(), 2);
+        assert!(p.candidates.iter().all(|c| c.ambiguous), "{p:?}");
+        assert_eq!(p.candidates[0].ledger_entries, ["L1"], "ties ordered by id");
+    }
+    assert_eq!(out.unmatched_bank.len(), 2);
+    assert!(out.unmatched_bank[0].reasons[0].contains("ambiguous"), "{:?}", out.unmatched_bank[0]);
+}
+
+#[test]
+fn bank_fee_within_tolerance_gets_an_adjustment_line() {
+    let b = bank("B1", 99_250, date!(2024 - 04 - 10), Some("Dupont SA"), "Facture INV-2024-0042");
+    let l = ledger("L1", 100_000, date!(2024 - 04 - 08), Some("Dupont"), Some("INV-2024-0042"));
+    let out = run(&[b], &[l], &[]);
+    let m = &out.matches[0];
+    assert_eq!(m.origin_label(), "reference_with_fee");
+    assert_eq!(m.adjustments.len(), 1);
+    assert_eq!(m.adjustments[0].amount, Decimal::new(-750, 2));
+    assert_eq!(m.adjustments[0].kind, AdjustmentKind::BankFee);
+    assert_eq!(m.adjustments[0].account.code, "6820");
+    assert!(m.reasons.iter().any(|r| r.contains("amount differs by -7.50 CHF")), "{:?}", m.reasons);
+}
+
+#[test]
+fn open_items_by_reference_and_by_name() {
+    let paid = bank("B1", 24_800, date!(2024 - 04 - 02), Some("Oy Pohjola Ab"), "");
+    let item = OpenItem::new("I1", OpenItemKind::Receivable, "7", Decimal::new(24_800, 2), Currency::CHF)
+        .with_counterparty("Pohjola")
+        .with_due_date(date!(2024 - 03 - 31));
+    let settled = {
+        let mut s = OpenItem::new("I2", OpenItemKind::Receivable, "8", Decimal::new(24_800, 2), Currency::CHF).with_counterparty("Pohjola");
+        s.open_amount = Decimal::ZERO;
+        s
+    };
+    let out = run(&[paid], &[], &[item, settled]);
+    assert_eq!(out.matches.len(), 1);
+    assert_eq!(out.matches[0].open_items[0].id, "I1");
+    assert_eq!(out.matches[0].origin_label(), "open_item_amount_name");
+    assert!(out.unmatched_open_items.is_empty(), "settled items are not reported open");
+}
+
+#[test]
+fn card_rule_from_a_fixture_file() {
+    let rules = RuleSet::from_toml(include_str!("fixtures/card_rules.toml")).expect("valid fixture");
+    let day = date!(2024 - 04 - 10);
+    let mut card = bank("B1", -4_590, day, Some("CITY COFFEE"), "CARD 1234");
+    card.transaction.bank_tx_code = Some(BankTxCode {
+        domain: Some("PMNT".into()),
+        family: Some("CCRD".into()),
+        sub_family: Some("POSD".into()),
+        ..BankTxCode::default()
+    });
+    let receipt = |id: &str, method: PaymentMethod, attached: bool| {
+        let mut r = OpenItem::new(id, OpenItemKind::CostReceipt, id, Decimal::new(4_590, 2), Currency::CHF)
+            .with_payment_method(method)
+            .with_attachment(attached);
+        r.issue_date = Some(day);
+        r
+    };
+    let items = [
+        receipt("R1", PaymentMethod::CreditCard, true),
+        receipt("R2", PaymentMethod::DebitCard, false),
+        receipt("R3", PaymentMethod::DebitCard, true),
+    ];
+    let out = Matcher::new(rules.clone()).run(&MatchInput::new(std::slice::from_ref(&card), &[], &items), now()).expect("valid");
+    assert_eq!(out.matches.len(), 1);
+    assert_eq!(out.matches[0].open_items[0].id, "R3");
+    // A transfer (no card code) is not considered by the card rule.
+    let transfer = bank("B2", -4_590, day, None, "");
+    let out = Matcher::new(rules).run(&MatchInput::new(&[transfer], &[], &items), now()).expect("valid");
+    assert!(out.matches.is_empty());
+}
+
+#[test]
+fn existing_matches_pending_entries_and_bad_ids() {
+    let day = date!(2024 - 04 - 10);
+    let b = bank("B1", 1_000, day, Some("A"), "INV-1001");
+    let l = ledger("L1", 1_000, day, Some("A"), Some("INV-1001"));
+    let first = run(std::slice::from_ref(&b), std::slice::from_ref(&l), &[]);
+    assert_eq!(first.matches.len(), 1);
+    // Run again with the record: nothing new, nothing open.
+    let again = Matcher::new(RuleSet::default())
+        .run(&MatchInput::new(std::slice::from_ref(&b), std::slice::from_ref(&l), &[]).with_existing(&first.matches), now())
+        .expect("valid");
+    assert!(again.matches.is_empty() && again.unmatched_bank.is_empty() && again.unmatched_ledger.is_empty());
+
+    let pending = bank("B2", 1_000, day, Some("A"), "INV-1001").with_status(EntryStatus::Pending);
+    let out = run(&[pending], std::slice::from_ref(&l), &[]);
+    assert!(out.matches.is_empty());
+    assert!(out.unmatched_bank[0].reasons[0].contains("Pending"));
+
+    let dup = [b.clone(), b.clone()];
+    let err = Matcher::new(RuleSet::default()).run(&MatchInput::new(&dup, &[], &[]), now()).expect_err("duplicate");
+    assert_eq!(err, MatchError::DuplicateId { side: EntrySide::Bank, id: "B1".into() });
+    let unnamed = [ledger("", 1, day, None, None)];
+    assert!(matches!(Matcher::new(RuleSet::default()).run(&MatchInput::new(&[], &unnamed, &[]), now()), Err(MatchError::EmptyId { .. })));
+}
+
+#[test]
+fn unmatched_reasons_and_summary_json() {
+    let day = date!(2024 - 04 - 10);
+    let lonely = bank("B1", 777, day, None, "");
+    let near = bank("B2", 1_000, day, Some("Initech"), "");
+    let l = ledger("L1", 1_000, date!(2024 - 04 - 16), Some("Umbrella Corp"), None);
+    let out = run(&[lonely, near], &[l], &[]);
+    assert!(out.matches.is_empty());
+    assert!(out.unmatched_bank[0].reasons[0].starts_with("no open ledger entry"), "{:?}", out.unmatched_bank);
+    assert!(out.unmatched_bank[1].reasons[0].contains("below the proposal minimum"), "{:?}", out.unmatched_bank);
+    let summary = serde_json::to_value(ReconcileSummary::new(&out, Vec::new())).expect("json");
+    assert_eq!(summary["unmatched_bank"], serde_json::json!(["B1", "B2"]));
+    assert_eq!(summary["unmatched_ledger"], serde_json::json!(["L1"]));
+    for key in ["matches", "proposals", "errors"] {
+        assert!(summary[key].is_array(), "{key}");
+    }
+}
+
+#[test]
+fn manual_match_checks_and_audit_trail() {
+    let day = date!(2024 - 04 - 10);
+    let banks = [bank("B1", 6_000, day, None, ""), bank("B2", 4_000, day, None, "")];
+    let ledgers = [ledger("L1", 10_050, day, None, None), ledger("L2", 500, day, None, None)];
+    let item = OpenItem::new("I1", OpenItemKind::Receivable, "1", Decimal::new(5_000, 2), Currency::EUR);
+    let mut book = MatchBook::new();
+
+    let req = ManualMatch::new().bank("B1").bank("B2").ledger("L1");
+    let err = book.match_manually(&req, &banks, &ledgers, &[], None, "anna", now()).expect_err("sums differ");
+    assert!(matches!(err, MatchError::SumsDiffer { difference, .. } if difference == Decimal::new(-50, 2)));
+    let err = book
+        .match_manually(
+            &ManualMatch::new().bank("B1").open_item("I1", None),
+            &banks,
+            &ledgers,
+            std::slice::from_ref(&item),
+            None,
+            "anna",
+            now(),
+        )
+        .expect_err("currency");
+    assert!(matches!(err, MatchError::CurrencyMismatch { .. }));
+    assert!(matches!(
+        book.match_manually(&ManualMatch::new().bank("B9").ledger("L1"), &banks, &ledgers, &[], None, "anna", now()),
+        Err(MatchError::UnknownEntry { .. })
+    ));
+
+    let fee = ManualAdjustment::new(GlAccount::new("6820", "Bank fees"), AdjustmentKind::BankFee);
+    let id = book.match_manually(&req.clone().with_adjustment(fee), &banks, &ledgers, &[], None, "anna", now()).expect("carried");
+    let record = book.active_record_of_bank("B2").expect("matched");
+    assert_eq!(record.id, id);
+    assert_eq!(record.adjustments[0].amount, Decimal::new(-50, 2));
+    let err =
+        book.match_manually(&ManualMatch::new().bank("B1").ledger("L2"), &banks, &ledgers, &[], None, "ben", now()).expect_err("taken");
+    assert!(matches!(err, MatchError::AlreadyMatched { side: EntrySide::Bank, .. }));
+
+    let later: Timestamp = "2024-05-01T09:00:00Z".parse().expect("ts");
+    book.unmatch(&id, "ben", later, Some("wrong split")).expect("active");
+    assert_eq!(book.unmatch(&id, "ben", later, None), Err(MatchError::AlreadyCancelled { id: id.clone() }));
+    assert!(book.active_record_of_bank("B1").is_none() && book.active_record_of_ledger("L1").is_none());
+    // Matching the same selection again gets a new id; the cancelled record stays.
+    let fee = ManualAdjustment::new(GlAccount::new("6820", "Bank fees"), AdjustmentKind::BankFee);
+    let id2 = book.match_manually(&req.with_adjustment(fee), &banks, &ledgers, &[], None, "anna", later).expect("open again");
+    assert_ne!(id, id2);
+    assert_eq!(book.records().len(), 2);
+
+    let unmatched: Vec<_> = book.audit_filtered(&AuditFilter::new().action(AuditAction::Unmatched));
+    assert_eq!(unmatched.len(), 1);
+    assert_eq!(unmatched[0].actor, "ben");
+    assert_eq!(unmatched[0].rule.as_deref(), Some("manual"));
+    assert_eq!(unmatched[0].reasons, ["wrong split"]);
+    let by_anna = AuditFilter::new().actor("anna").from(later);
+    assert_eq!(book.audit_filtered(&by_anna).len(), 1);
+    assert_eq!(book.audit().len(), 3);
+}
+
+#[test]
+fn auto_find_lists_any_condition() {
+    let day = date!(2024 - 04 - 10);
+    let b = bank("B1", 10_000, day, Some("Globex"), "INV-7");
+    let ledgers = [
+        ledger("L1", 10_000, date!(2024 - 06 - 01), None, None),
+        ledger("L2", 12_345, date!(2024 - 06 - 01), Some("GLOBEX AB"), None),
+        ledger("L3", 99_999, date!(2024 - 06 - 01), None, Some("inv 0007")),
+        ledger("L4", 55_555, date!(2024 - 06 - 01), None, None),
+    ];
+    let conditions = [FindCondition::AmountEqual, FindCondition::NameSimilar { threshold: 0.9 }];
+    let found = auto_find(Selected::Bank(&b), &MatchInput::new(&[], &ledgers, &[]), &conditions);
+    assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["L1", "L2"]);
+    let found =
+        auto_find(Selected::Ledger(&ledgers[0]), &MatchInput::new(std::slice::from_ref(&b), &[], &[]), &[FindCondition::AmountEqual]);
+    assert_eq!(found[0].id, "B1");
+    assert_eq!(found[0].side, EntrySide::Bank);
+    let conditions: Vec<FindCondition> = serde_json::from_str(r#"[{"condition": "amount_within", "absolute": "50"}]"#).expect("json");
+    assert_eq!(auto_find(Selected::Bank(&b), &MatchInput::new(&[], &ledgers, &[]), &conditions).len(), 2);
+}
+
+/// Active members of records: no entry twice (checked while collecting).
+fn members(records: &[MatchRecord]) -> BTreeSet<(char, String)> {
+    let mut seen = BTreeSet::new();
+    for r in records.iter().filter(|r| r.is_active()) {
+        let all = r
+            .bank_entries
+            .iter()
+            .map(|id| ('B', id.clone()))
+            .chain(r.ledger_entries.iter().map(|id| ('L', id.clone())))
+            .chain(r.open_items.iter().map(|a| ('I', a.id.clone())));
+        for m in all {
+            assert!(seen.insert(m.clone()), "{m:?} in two active matches");
+        }
+    }
+    seen
+}
+
+fn shuffle<T: Clone>(v: &[T], seed: u64) -> Vec<T> {
+    let mut out = v.to_vec();
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    for i in (1..out.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_invariants(seed in 0u64..10_000, n in 20usize..250, order in 0u64..1_000) {
+        let s = Scenario::generate(&ScenarioConfig::new(seed, n));
+        let out = run(&s.bank_entries, &s.ledger_entries, &s.open_items);
+
+        // No entry or item in two active matches.
+        members(&out.matches);
+
+        // Sums agree, or the difference is within the rule's tolerance and recorded.
+        let bank_by_id: HashMap<&str, &BankEntry> = s.bank_entries.iter().map(|b| (b.id.as_str(), b)).collect();
+        let ledger_by_id: HashMap<&str, &LedgerEntry> = s.ledger_entries.iter().map(|l| (l.id.as_str(), l)).collect();
+        let item_by_id: HashMap<&str, &OpenItem> = s.open_items.iter().map(|i| (i.id.as_str(), i)).collect();
+        for m in &out.matches {
+            let bank_sum: Decimal = m.bank_entries.iter().map(|id| bank_by_id[id.as_str()].signed_amount()).sum();
+            let book_sum: Decimal = m.ledger_entries.iter().map(|id| ledger_by_id[id.as_str()].signed_amount()).sum::<Decimal>()
+                + m.open_items.iter().map(|a| item_by_id[a.id.as_str()].settling_direction().signed(a.amount)).sum::<Decimal>();
+            let adjusted: Decimal = m.adjustments.iter().map(|a| a.amount).sum();
+            prop_assert_eq!(bank_sum - book_sum, adjusted, "record {}", m.id);
+            prop_assert!(adjusted.abs() <= Decimal::new(1500, 2));
+        }
+
+        // Every input is accounted for exactly once: matched, or reported open.
+        let matched = members(&out.matches);
+        let open_bank: HashSet<&str> = out.unmatched_bank.iter().map(|u| u.id.as_str()).collect();
+        for b in &s.bank_entries {
+            prop_assert!(matched.contains(&('B', b.id.clone())) != open_bank.contains(b.id.as_str()));
+        }
+        prop_assert_eq!(matched.iter().filter(|m| m.0 != 'B').count() + out.unmatched_ledger.len() + out.unmatched_open_items.len(),
+            s.ledger_entries.len() + s.open_items.len());
+
+        // Results do not depend on input order.
+        let again = run(&shuffle(&s.bank_entries, order), &shuffle(&s.ledger_entries, order + 1), &shuffle(&s.open_items, order + 2));
+        prop_assert_eq!(&again, &out);
+
+        // Unmatch restores the earlier state.
+        let mut book = MatchBook::new();
+        let before = members(book.records());
+        book.apply(&out).expect("fresh book");
+        prop_assert_eq!(members(book.records()).len(), matched.len());
+        for m in &out.matches {
+            book.unmatch(&m.id, "tester", now(), None).expect("active");
+        }
+        prop_assert_eq!(members(book.records()), before);
+        // And a run with the cancelled records as history matches the same pairs again.
+        let rerun = Matcher::new(RuleSet::default())
+            .run(&MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items).with_existing(book.records()), now())
+            .expect("valid");
+        prop_assert_eq!(members(&rerun.matches), matched);
+        prop_assert!(rerun.matches.iter().all(|r| !out.matches.iter().any(|o| o.id == r.id)), "new ids after cancellation");
+    }
+}
