@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
+use bankrec_match::{ManualMatch, MatchBook, MatchInput, MatchOutcome, Matcher, RuleSet};
 use bankrec_model::{
-    AccountMap, AuditAction, AuditEvent, BankAccount, ErrorCode, ImportError, ImportOutcome, LedgerEntry, MatchRecord, OpenItem, SlipBook,
-    Statement, StatementArchive, Timestamp,
+    AccountMap, AuditAction, AuditEvent, BankAccount, BankEntry, ErrorCode, GlAccount, ImportError, ImportOutcome, LedgerEntry,
+    MatchRecord, OpenItem, ProposedSlip, SlipBook, Statement, StatementArchive, Timestamp, TitleRefusal,
 };
+use bankrec_report::{ReportInput, RunReportOptions, RunReports};
 use serde::{Deserialize, Serialize};
 
 use crate::connector::LedgerSource;
@@ -172,6 +174,136 @@ impl ReconciliationState {
         }
         let items = source.open_items().map_err(|e| Error::Source(Box::new(e)))?;
         Ok((self.merge_ledger(entries), self.merge_open_items(items)))
+    }
+
+    /// Runs the matching engine over everything still open: archived bank entries, the ledger and
+    /// the open items, keeping every earlier match. New records and their audit events are added
+    /// to the state; the outcome (with proposals and what stays open) is returned.
+    pub fn reconcile(&mut self, rules: &RuleSet, now: Timestamp) -> Result<MatchOutcome, Error> {
+        let bank: Vec<BankEntry> = self.archive.entries().cloned().collect();
+        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
+        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
+        let mut input = MatchInput::new(&bank, &ledger, &items).with_existing(&self.matches);
+        if !self.accounts.is_empty() {
+            input = input.with_accounts(&self.accounts);
+        }
+        let outcome = Matcher::new(rules.clone()).run(&input, now).map_err(|e| Error::Refused(e.to_string()))?;
+        self.with_match_book(|book| book.apply(&outcome))?;
+        Ok(outcome)
+    }
+
+    // Runs a change on the match records and audit trail through the engine's MatchBook, which
+    // checks that no entry ends up in two active matches.
+    fn with_match_book<T>(&mut self, change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>) -> Result<T, Error> {
+        let mut book = MatchBook::from_parts(std::mem::take(&mut self.matches), std::mem::take(&mut self.audit))
+            .map_err(|e| Error::Refused(e.to_string()))?;
+        let result = change(&mut book).map_err(|e| Error::Refused(e.to_string()));
+        self.matches = book.records().to_vec();
+        self.audit = book.audit().to_vec();
+        result
+    }
+
+    /// Matches a selection by hand (permission [`Action::ManualMatch`]); returns the record id.
+    pub fn match_manually(&mut self, policy: &dyn Policy, actor: &Actor, request: &ManualMatch, now: Timestamp) -> Result<String, Error> {
+        self.authorize(policy, actor, Action::ManualMatch, now)?;
+        let bank: Vec<BankEntry> = self.archive.entries().cloned().collect();
+        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
+        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
+        let accounts = (!self.accounts.is_empty()).then(|| self.accounts.clone());
+        self.with_match_book(|book| book.match_manually(request, &bank, &ledger, &items, accounts.as_ref(), &actor.name, now))
+    }
+
+    /// Cancels a match (permission [`Action::Unmatch`]): both sides are open again.
+    pub fn unmatch(&mut self, policy: &dyn Policy, actor: &Actor, record: &str, reason: Option<&str>, now: Timestamp) -> Result<(), Error> {
+        self.authorize(policy, actor, Action::Unmatch, now)?;
+        self.with_match_book(|book| book.unmatch(record, &actor.name, now, reason))
+    }
+
+    fn account_of(&self, entry: &BankEntry) -> Result<BankAccount, Error> {
+        self.accounts
+            .by_identifier(&entry.account)
+            .cloned()
+            .ok_or_else(|| Error::Model(bankrec_model::ModelError::UnknownBankAccount { id: entry.account.to_string() }))
+    }
+
+    fn bank_entry(&self, id: &str) -> Result<BankEntry, Error> {
+        self.archive.entries().find(|e| e.id == id).cloned().ok_or_else(|| Error::Refused(format!("unknown bank entry {id}")))
+    }
+
+    fn audit_slip(&mut self, now: Timestamp, actor: &Actor, what: String) {
+        self.audit.push(AuditEvent::new(now, &actor.name, AuditAction::Slip).with_reason(what));
+    }
+
+    /// Proposes a slip for a bank entry with no counterpart in the books (permission
+    /// [`Action::ChangeAccountTitle`]); an untitled deposit goes to the suspense account.
+    pub fn propose_slip(
+        &mut self,
+        policy: &dyn Policy,
+        actor: &Actor,
+        bank_entry: &str,
+        title: Option<GlAccount>,
+        now: Timestamp,
+    ) -> Result<ProposedSlip, Error> {
+        self.authorize(policy, actor, Action::ChangeAccountTitle, now)?;
+        let entry = self.bank_entry(bank_entry)?;
+        let account = self.account_of(&entry)?;
+        let slip = self.slips.propose(&entry, &account, title)?.clone();
+        self.audit_slip(now, actor, format!("slip proposed for {bank_entry} to {} {}", slip.title.code, slip.title.title));
+        Ok(slip)
+    }
+
+    /// Sets one account title on many proposed slips (permission [`Action::ChangeAccountTitle`]).
+    pub fn set_account_title(
+        &mut self,
+        policy: &dyn Policy,
+        actor: &Actor,
+        bank_entries: &[&str],
+        title: &GlAccount,
+        now: Timestamp,
+    ) -> Result<(usize, Vec<TitleRefusal>), Error> {
+        self.authorize(policy, actor, Action::ChangeAccountTitle, now)?;
+        let (changed, refused) = self.slips.set_title(bank_entries, title);
+        self.audit_slip(now, actor, format!("account title {} set on {changed} slip(s), {} refused", title.code, refused.len()));
+        Ok((changed, refused))
+    }
+
+    /// Creates a proposed slip in the books (permission [`Action::CreateSlip`]): the new ledger
+    /// line is added to the ledger and returned.
+    pub fn create_slip(
+        &mut self,
+        policy: &dyn Policy,
+        actor: &Actor,
+        bank_entry: &str,
+        slip_number: &str,
+        now: Timestamp,
+    ) -> Result<LedgerEntry, Error> {
+        self.authorize(policy, actor, Action::CreateSlip, now)?;
+        let line = self.slips.create(bank_entry, slip_number)?;
+        self.ledger.insert(line.id.clone(), line.clone());
+        self.audit_slip(now, actor, format!("slip {slip_number} created for {bank_entry}"));
+        Ok(line)
+    }
+
+    /// Deletes a proposed slip (permission [`Action::DeleteSlip`]).
+    pub fn delete_slip(&mut self, policy: &dyn Policy, actor: &Actor, bank_entry: &str, now: Timestamp) -> Result<(), Error> {
+        self.authorize(policy, actor, Action::DeleteSlip, now)?;
+        self.slips.delete(bank_entry)?;
+        self.audit_slip(now, actor, format!("proposed slip for {bank_entry} deleted"));
+        Ok(())
+    }
+
+    /// Builds every report of the state (reconciliation statement, balance comparison, histories,
+    /// import errors, match records).
+    pub fn reports(&self, options: &RunReportOptions) -> Result<RunReports, Error> {
+        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
+        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
+        let input = ReportInput::new(&self.accounts, &self.archive)
+            .with_ledger(&ledger)
+            .with_open_items(&items)
+            .with_match_records(&self.matches)
+            .with_audit_trail(&self.audit)
+            .with_import_errors(&self.errors);
+        RunReports::build(&input, options).map_err(|e| Error::Refused(e.to_string()))
     }
 
     /// Active (not cancelled) match records.

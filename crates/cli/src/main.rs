@@ -1,7 +1,42 @@
 //! The `bankrec` command line. It depends only on the `bankrec` facade and holds no parsing,
-//! matching or reporting logic of its own.
+//! matching or reporting logic of its own: it reads arguments, calls the facade, and prints.
 #![forbid(unsafe_code)]
 
-fn main() {
-    println!("bankrec {}", env!("CARGO_PKG_VERSION"));
+mod args;
+mod demo;
+mod failure;
+mod parse;
+mod progress;
+mod reconcile;
+mod view;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// Exit code: everything ok.
+pub(crate) const EXIT_OK: u8 = 0;
+/// Exit code: reconciled, but items remain open or a difference remains.
+pub(crate) const EXIT_OPEN: u8 = 1;
+/// Exit code: bad input.
+pub(crate) const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(a) => parse::run(&a),
+        Command::Reconcile(a) => reconcile::run(&a),
+        Command::Report(a) => reconcile::report(&a),
+        Command::Export(a) => reconcile::export(&a),
+        Command::Demo(a) => demo::run(&a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("bankrec: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
 }

@@ -778,9 +778,15 @@ impl Statement {
 
     /// Whether opening booked + booked entries = closing booked. `None` when either balance is missing.
     pub fn balances_agree(&self) -> Option<bool> {
+        let (credit, debit) = self.booked_totals()?;
+        self.balances_agree_with(credit, debit)
+    }
+
+    /// Whether opening booked + `credit` - `debit` = closing booked, for callers that summed the
+    /// entries themselves while streaming. `None` when either balance is missing.
+    pub fn balances_agree_with(&self, credit: Decimal, debit: Decimal) -> Option<bool> {
         let opening = self.opening_booked()?.signed();
         let closing = self.closing_booked()?.signed();
-        let (credit, debit) = self.booked_totals()?;
         Some(opening + credit - debit == closing)
     }
 }

@@ -1,0 +1,176 @@
+//! End-to-end tests of the `bankrec` binary on the demo data and real bank samples.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn data(name: &str) -> PathBuf {
+    repo().join("examples/data").join(name)
+}
+
+fn camt_fixture(name: &str) -> PathBuf {
+    repo().join("crates/camt/tests/fixtures").join(name)
+}
+
+fn bankrec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bankrec")).args(args).current_dir(repo()).output().expect("the binary runs")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn parse_prints_statements_and_entries_as_json() {
+    let out = bankrec(&["parse", path(&data("statement-2024-11-a.xml")), path(&data("statement-2024-11-b.xml"))]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json(&out);
+    let statements = doc["statements"].as_array().expect("statements");
+    assert_eq!(statements.len(), 2);
+    let a = &statements[0];
+    assert_eq!(a["account"], "DE89370400440532013000");
+    assert_eq!(a["currency"], "EUR");
+    assert_eq!(a["opening_balance"], "12500.00");
+    assert_eq!(a["closing_balance"], "12817.60");
+    assert_eq!(statements[1]["opening_balance"], "12817.60");
+    let first = &a["entries"][0];
+    assert_eq!(first["id"], "NL-24110401", "the bank reference is the id");
+    assert_eq!(first["amount"], "1190.00");
+    assert_eq!(first["direction"], "credit");
+    assert_eq!(first["status"], "booked");
+    assert_eq!(first["booking_date"], "2024-11-04");
+    assert_eq!(first["end_to_end_ids"][0], "MB-2024-1001");
+    assert_eq!(first["counterparty"]["name"], "Mueller Bau GmbH");
+    assert_eq!(a["entries"][2]["creditor_refs"][0], "RF18539007547034");
+    let batch = &statements[1]["entries"][0];
+    assert_eq!(batch["details"].as_array().map(Vec::len), Some(2));
+    assert!(doc["errors"].as_array().expect("errors").is_empty());
+}
+
+#[test]
+fn parse_refuses_an_invalid_file_with_exit_2_and_a_located_error() {
+    let bad = camt_fixture("camt053/bsp-de-v02-invalid-garbled-amount.xml");
+    let out = bankrec(&["parse", path(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let err = &doc["errors"][0];
+    assert_eq!(err["code"], "invalid_amount");
+    assert_eq!(err["severity"], "error");
+    assert!(err["line"].as_u64().is_some(), "{err}");
+    assert!(err["path"].as_str().is_some_and(|p| p.ends_with("/Amt")), "{err}");
+    assert!(err["file"].as_str().is_some_and(|f| f.ends_with("garbled-amount.xml")), "{err}");
+}
+
+#[test]
+fn parse_summary_streams_one_line_per_statement() {
+    let out = bankrec(&["parse", "--summary", path(&data("statement-2024-11-a.xml"))]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.contains("2024-11-A DE89370400440532013000 EUR entries=7 opening=12500.00 closing=12817.60"), "{text}");
+    assert!(text.contains("credits=4070.00 debits=3752.40 balances"), "{text}");
+}
+
+#[test]
+fn reconcile_writes_json_and_exits_1_with_items_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_json = dir.path().join("result.json");
+    let out = bankrec(&[
+        "reconcile",
+        "--statements",
+        path(&data("statement-2024-11-a.xml")),
+        path(&data("statement-2024-11-b.xml")),
+        "--ledger",
+        path(&data("ledger.csv")),
+        "--open-items",
+        path(&data("open-items.csv")),
+        "--accounts",
+        path(&data("accounts.toml")),
+        "--json",
+        path(&out_json),
+        "--csv",
+        path(dir.path()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out_json).expect("json written")).expect("json");
+    let matches = doc["matches"].as_array().expect("matches");
+    assert!(matches.iter().any(|m| m["bank"][0] == "NL-24110701" && m["open_items"][0] == "OI-1002"), "RF reference settles INV-2024-1002");
+    assert!(matches.iter().all(|m| m["reasons"].as_array().is_some_and(|r| !r.is_empty())));
+    assert!(doc["unmatched_bank"].as_array().expect("ids").iter().any(|id| id == "NL-24110801"), "the bank fee is open");
+    let csv_files = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "csv")))
+        .count();
+    assert!(csv_files >= 7, "{csv_files} csv files");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("difference 0.00"), "{stderr}");
+}
+
+#[test]
+fn incremental_state_reimport_changes_nothing_then_report_and_export() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.json");
+    let run = |statement: &str| {
+        bankrec(&[
+            "reconcile",
+            "--statements",
+            path(&data(statement)),
+            "--ledger",
+            path(&data("ledger.csv")),
+            "--accounts",
+            path(&data("accounts.toml")),
+            "--state",
+            path(&state),
+        ])
+    };
+    assert_eq!(run("statement-2024-11-a.xml").status.code(), Some(1));
+    let first: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    assert_eq!(run("statement-2024-11-a.xml").status.code(), Some(1));
+    let again: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    assert_eq!(first["archive"], again["archive"]);
+    assert_eq!(first["matches"], again["matches"]);
+    assert_eq!(run("statement-2024-11-b.xml").status.code(), Some(1));
+    let after: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("json");
+    assert!(after["matches"].as_array().map(Vec::len) > first["matches"].as_array().map(Vec::len));
+
+    let report = bankrec(&["report", "--state", path(&state), "--as-of", "2024-11-30"]);
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(text.contains("Bank reconciliation statement as of 2024-11-30"), "{text}");
+    assert!(text.contains("balance per bank"), "{text}");
+    let xlsx_dir = dir.path().join("xlsx");
+    let export = bankrec(&["export", "--state", path(&state), "--xlsx", path(&xlsx_dir)]);
+    assert_eq!(export.status.code(), Some(0), "{}", String::from_utf8_lossy(&export.stderr));
+    assert_eq!(std::fs::read_dir(&xlsx_dir).expect("dir").count(), 7);
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = bankrec(&["demo", "--out", path(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("matched automatically"), "{text}");
+    assert!(text.contains("difference 0.00"), "{text}");
+    let workbooks = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "xlsx")))
+        .count();
+    assert_eq!(workbooks, 7);
+}
+
+#[test]
+fn bad_arguments_and_missing_files_exit_2() {
+    assert_eq!(bankrec(&["parse", "/no/such/file.xml"]).status.code(), Some(2));
+    assert_eq!(bankrec(&["report", "--state", "/no/such/state.json"]).status.code(), Some(2));
+    assert_eq!(
+        bankrec(&["reconcile", "--statements", path(&data("statement-2024-11-a.xml")), "--as-of", "30.11.2024"]).status.code(),
+        Some(2)
+    );
+}
