@@ -47,3 +47,8 @@ pub use load::{load_accounts, load_rules, load_statements, LoadOptions, Loaded, 
 pub use load::{load_ledger, load_open_items};
 pub use policy::{Action, Actor, AllowAll, Policy, RolePolicy};
 pub use state::{MergeOutcome, ReconciliationState, STATE_FORMAT_VERSION};
+
+// The README's embedding example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

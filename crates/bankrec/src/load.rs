@@ -43,9 +43,10 @@ impl LoadOptions {
         self
     }
 
-    /// Sets the GL account code for ledger layouts without a GL column.
-    pub fn gl_account(mut self, code: Option<impl Into<String>>) -> Self {
-        self.gl_account = code.map(Into::into);
+    /// Books ledger lines of layouts without a GL column (such as the default ledger layout) to
+    /// this GL account code: the GL account of the bank account the ledger belongs to.
+    pub fn gl_account(mut self, code: impl Into<String>) -> Self {
+        self.gl_account = Some(code.into());
         self
     }
 

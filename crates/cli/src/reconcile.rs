@@ -114,7 +114,10 @@ pub(crate) fn load_into(state: &mut ReconciliationState, inputs: &RunInputs<'_>)
     if let Some(path) = inputs.ledger {
         // A ledger without a GL column belongs to the one bank account there is.
         let gl = (state.accounts.len() == 1).then(|| state.accounts.iter().map(|a| a.gl_account.code.clone()).next()).flatten();
-        let opts = options.clone().template(inputs.ledger_template).gl_account(gl);
+        let mut opts = options.clone().template(inputs.ledger_template);
+        if let Some(code) = gl {
+            opts = opts.gl_account(code);
+        }
         let entries = collect(load_ledger(path, &opts), inputs.lenient, &mut loaded)?;
         state.merge_ledger(entries);
     }
