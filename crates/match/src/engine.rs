@@ -109,8 +109,6 @@ pub struct Unmatched {
 pub struct MatchOutcome {
     /// New match records, in rule order, then by bank entry id.
     pub matches: Vec<MatchRecord>,
-    /// One audit event per new record.
-    pub audit: Vec<AuditEvent>,
     /// Proposals for bank entries not matched, by bank entry id (entries without a candidate have none).
     pub proposals: Vec<Proposal>,
     /// Bank entries left open, by id.
@@ -119,6 +117,15 @@ pub struct MatchOutcome {
     pub unmatched_ledger: Vec<Unmatched>,
     /// Open items left open, by id.
     pub unmatched_open_items: Vec<Unmatched>,
+}
+
+impl MatchOutcome {
+    /// The audit events of the new records, one per record (actor `engine`, the rule, score and
+    /// reasons). Built on demand rather than stored: they repeat what the records say, and a
+    /// million-entry run should not hold every reason twice. [`crate::MatchBook::apply`] appends them.
+    pub fn audit_events(&self) -> Vec<AuditEvent> {
+        self.matches.iter().map(AuditEvent::matched).collect()
+    }
 }
 
 /// The matching engine: a validated rule set and the actor recorded on its matches.
@@ -431,8 +438,7 @@ impl Matcher {
                 unmatched_open_items.push(u);
             }
         }
-        let audit = matches.iter().map(AuditEvent::matched).collect();
-        Ok(MatchOutcome { matches, audit, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items })
+        Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items })
     }
 }
 
@@ -465,7 +471,14 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, out: &mut Vec<u3
         }
     } else {
         let currency = b.entry.currency;
-        if rule.amount.is_exact() {
+        let bank_date = rule.date_window.and_then(|w| match w.field {
+            crate::rules::DateField::Booking => b.booking.or(b.value),
+            crate::rules::DateField::Value => b.value.or(b.booking),
+        });
+        if let (true, Some(w), Some(d)) = (rule.amount.is_exact(), rule.date_window, bank_date) {
+            // The bank date may be `before` days before and `after` days after the book date.
+            index.amount_on_dates(currency, b.minor, d - w.after as i32, d + w.before as i32, out);
+        } else if rule.amount.is_exact() {
             index.amount_range(currency, b.minor, b.minor, out);
         } else {
             // The limit is relative to the book amount; twice the bank amount bounds it.
@@ -543,6 +556,8 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
     out
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// A deterministic record id: a hash of the rule (or `manual`) and the sorted member ids, with a
 /// suffix when an earlier record (a cancelled one) already used it.
 pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&str], used: &dyn Fn(&str) -> bool) -> String {
@@ -557,8 +572,12 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
         }
     }
     let digest = h.finalize();
-    let base: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let base = format!("m-{base}");
+    let mut base = String::with_capacity(18);
+    base.push_str("m-");
+    for b in digest.iter().take(8) {
+        base.push(char::from(HEX[usize::from(b >> 4)]));
+        base.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
     if !used(&base) {
         return base;
     }

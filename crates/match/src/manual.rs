@@ -273,7 +273,7 @@ impl MatchBook {
             staged.check_free(r)?;
             staged.records.push(r.clone());
         }
-        staged.audit.extend(outcome.audit.iter().cloned());
+        staged.audit.extend(outcome.audit_events());
         *self = staged;
         Ok(())
     }

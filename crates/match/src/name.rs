@@ -60,23 +60,21 @@ const LEADING_LEGAL_FORMS: &[&str] = &["ab", "as", "oy", "oyj", "sa", "sia", "th
 /// ```
 pub fn normalize_name(name: &str) -> String {
     let ascii = if name.is_ascii() { std::borrow::Cow::Borrowed(name) } else { std::borrow::Cow::Owned(deunicode::deunicode(name)) };
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
+    // One lower-case buffer with words separated by single spaces; "S.A." and "O'Neil" keep
+    // their letters together.
+    let mut buf = String::with_capacity(ascii.len());
     for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
-            current.push(c.to_ascii_lowercase());
+            buf.push(c.to_ascii_lowercase());
         } else if c == '.' || c == '\'' {
-            // "S.A." and "O'Neil" keep their letters together.
-        } else if !current.is_empty() {
-            words.push(std::mem::take(&mut current));
+        } else if !buf.is_empty() && !buf.ends_with(' ') {
+            buf.push(' ');
         }
     }
-    if !current.is_empty() {
-        words.push(current);
-    }
+    let words: Vec<&str> = buf.split(' ').filter(|w| !w.is_empty()).collect();
     // Legal forms sit at either end ("Oy Suomi Ab", "Nordisk Tre A/S"); in the middle they are
     // part of the name ("Åsa Ström" keeps "asa"). "a s" from "A/S" counts as one.
-    let is_form = |w: &[String], end: bool| -> usize {
+    let form_at = |w: &[&str], end: bool| -> usize {
         let n = w.len();
         if n >= 2 && end && w[n - 2] == "a" && w[n - 1] == "s" {
             return 2;
@@ -86,27 +84,31 @@ pub fn normalize_name(name: &str) -> String {
         }
         let word = if end { w.last() } else { w.first() };
         let list = if end { LEGAL_FORMS } else { LEADING_LEGAL_FORMS };
-        usize::from(word.is_some_and(|x| list.contains(&x.as_str())))
+        usize::from(word.is_some_and(|x| list.contains(x)))
     };
-    let mut kept: Vec<String> = words.clone();
+    let (mut lo, mut hi) = (0, words.len());
     loop {
-        let n = is_form(&kept, true);
-        if n == 0 || n >= kept.len() {
+        let n = form_at(&words[lo..hi], true);
+        if n == 0 || n >= hi - lo {
             break;
         }
-        kept.truncate(kept.len() - n);
+        hi -= n;
     }
     loop {
-        let n = is_form(&kept, false);
-        if n == 0 || n >= kept.len() {
+        let n = form_at(&words[lo..hi], false);
+        if n == 0 || n >= hi - lo {
             break;
         }
-        kept.drain(..n);
+        lo += n;
     }
-    if kept.is_empty() {
-        kept = words;
+    let mut kept: Vec<&str> = words[lo..hi].to_vec();
+    if kept.len() == 1 || kept.windows(2).all(|w| w[0] <= w[1]) {
+        if lo == 0 && hi == words.len() {
+            return buf.trim_end().to_owned();
+        }
+        return kept.join(" ");
     }
-    kept.sort();
+    kept.sort_unstable();
     kept.join(" ")
 }
 

@@ -194,7 +194,8 @@ fn currency_key(c: Currency) -> u32 {
 /// tolerance bands alike), and hash maps from normalised reference and settlement number.
 #[derive(Debug)]
 pub(crate) struct BookIndex {
-    by_amount: Vec<(u32, i64, u32)>,
+    /// (currency, amount in minor units, date as day number or `i32::MIN`, position), sorted.
+    by_amount: Vec<(u32, i64, i32, u32)>,
     by_reference: HashMap<String, Vec<u32>>,
     by_settlement: HashMap<String, Vec<u32>>,
 }
@@ -205,8 +206,8 @@ pub(crate) const MAX_AMOUNT_CANDIDATES: usize = 64;
 
 impl BookIndex {
     pub(crate) fn build(book: &[BookView<'_>]) -> BookIndex {
-        let mut by_amount: Vec<(u32, i64, u32)> =
-            book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, i as u32)).collect();
+        let mut by_amount: Vec<(u32, i64, i32, u32)> =
+            book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, v.date.unwrap_or(i32::MIN), i as u32)).collect();
         by_amount.sort_unstable();
         let mut by_reference: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_settlement: HashMap<String, Vec<u32>> = HashMap::new();
@@ -225,9 +226,27 @@ impl BookIndex {
     /// [`MAX_AMOUNT_CANDIDATES`]; the bool says whether the list was cut.
     pub(crate) fn amount_range(&self, currency: Currency, low: i64, high: i64, out: &mut Vec<u32>) -> bool {
         let key = currency_key(currency);
-        let start = self.by_amount.partition_point(|&(c, m, _)| (c, m) < (key, low));
-        for &(c, m, i) in &self.by_amount[start..] {
+        let start = self.by_amount.partition_point(|&(c, m, _, _)| (c, m) < (key, low));
+        for &(c, m, _, i) in &self.by_amount[start..] {
             if c != key || m > high {
+                return false;
+            }
+            if out.len() >= MAX_AMOUNT_CANDIDATES {
+                return true;
+            }
+            out.push(i);
+        }
+        false
+    }
+
+    /// Book records in a currency with exactly this amount in minor units and a date in
+    /// `[from, to]` (day numbers): a range of the sorted index, so many equal amounts on other
+    /// days cost nothing.
+    pub(crate) fn amount_on_dates(&self, currency: Currency, minor: i64, from: i32, to: i32, out: &mut Vec<u32>) -> bool {
+        let key = currency_key(currency);
+        let start = self.by_amount.partition_point(|&(c, m, d, _)| (c, m, d) < (key, minor, from));
+        for &(c, m, d, i) in &self.by_amount[start..] {
+            if c != key || m != minor || d > to {
                 return false;
             }
             if out.len() >= MAX_AMOUNT_CANDIDATES {

@@ -115,11 +115,22 @@ fn strip_leading_zeros(s: String) -> String {
     out
 }
 
-fn digits_of(s: &str) -> Option<Vec<u32>> {
-    if s.is_empty() {
-        return None;
+/// The text without whitespace; borrowed when it has none (the common case).
+fn compact(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_whitespace()) || !text.is_ascii() {
+        std::borrow::Cow::Owned(text.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
-    s.chars().map(|c| c.to_digit(10)).collect()
+}
+
+/// The digit values of an all-digit ASCII string; `None` when empty or not all digits.
+fn digits_of(s: &str) -> Option<&[u8]> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then_some(s.as_bytes())
+}
+
+fn dv(b: u8) -> u32 {
+    u32::from(b - b'0')
 }
 
 /// Remainder of a string of digits and letters (A=10 .. Z=35) modulo 97, as ISO 7064 mod 97-10.
@@ -158,24 +169,27 @@ pub fn is_valid_rf(text: &str) -> bool {
 /// assert!(!bankrec_match::is_valid_finnish_reference("1233"));
 /// ```
 pub fn is_valid_finnish_reference(text: &str) -> bool {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(d) = digits_of(&s) else { return false };
+    digits_of(&compact(text)).is_some_and(finnish_ok)
+}
+
+fn finnish_ok(d: &[u8]) -> bool {
     if !(4..=20).contains(&d.len()) {
         return false;
     }
     let (body, check) = d.split_at(d.len() - 1);
     let weights = [7, 3, 1];
-    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| v * weights[i % 3]).sum();
-    (10 - sum % 10) % 10 == check[0]
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| dv(*v) * weights[i % 3]).sum();
+    (10 - sum % 10) % 10 == dv(check[0])
 }
 
 /// Luhn (mod 10) check over a string of digits, the last digit being the check digit.
-fn luhn_ok(d: &[u32]) -> bool {
+fn luhn_ok(d: &[u8]) -> bool {
     let sum: u32 = d
         .iter()
         .rev()
         .enumerate()
         .map(|(i, &v)| {
+            let v = dv(v);
             if i % 2 == 1 {
                 let x = v * 2;
                 if x > 9 {
@@ -193,8 +207,8 @@ fn luhn_ok(d: &[u32]) -> bool {
 
 /// Mod 11 check digit over the body, weights 2..7 from the right; `None` when the check digit
 /// would be 10 (such numbers are not issued).
-fn mod11_check(body: &[u32]) -> Option<u32> {
-    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| v * (2 + (i as u32 % 6))).sum();
+fn mod11_check(body: &[u8]) -> Option<u32> {
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, v)| dv(*v) * (2 + (i as u32 % 6))).sum();
     match 11 - sum % 11 {
         11 => Some(0),
         10 => None,
@@ -215,16 +229,18 @@ pub fn is_valid_kid(text: &str) -> bool {
 
 /// Which check the KID passes: `Some(10)`, `Some(11)`, or `None`.
 fn kid_scheme(text: &str) -> Option<u32> {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let d = digits_of(&s)?;
+    kid_digits(digits_of(&compact(text))?)
+}
+
+fn kid_digits(d: &[u8]) -> Option<u32> {
     if !(2..=25).contains(&d.len()) {
         return None;
     }
-    if luhn_ok(&d) {
+    if luhn_ok(d) {
         return Some(10);
     }
     let (body, check) = d.split_at(d.len() - 1);
-    (mod11_check(body) == Some(check[0])).then_some(11)
+    (mod11_check(body) == Some(dv(check[0]))).then_some(11)
 }
 
 /// Swedish OCR reference: 2 to 25 digits with a Luhn check digit (bankgiro and plusgiro).
@@ -234,11 +250,11 @@ fn kid_scheme(text: &str) -> Option<u32> {
 /// assert!(!bankrec_match::is_valid_swedish_ocr("1234567898"));
 /// ```
 pub fn is_valid_swedish_ocr(text: &str) -> bool {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    match digits_of(&s) {
-        Some(d) => (2..=25).contains(&d.len()) && luhn_ok(&d),
-        None => false,
-    }
+    digits_of(&compact(text)).is_some_and(ocr_ok)
+}
+
+fn ocr_ok(d: &[u8]) -> bool {
+    (2..=25).contains(&d.len()) && luhn_ok(d)
 }
 
 /// Swiss QR reference: 27 digits, the last a recursive mod 10 check digit. Spaces allowed.
@@ -248,14 +264,16 @@ pub fn is_valid_swedish_ocr(text: &str) -> bool {
 /// assert!(!bankrec_match::is_valid_swiss_qr_reference("21 00000 00003 13947 14300 09018"));
 /// ```
 pub fn is_valid_swiss_qr_reference(text: &str) -> bool {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(d) = digits_of(&s) else { return false };
+    digits_of(&compact(text)).is_some_and(qr_ok)
+}
+
+fn qr_ok(d: &[u8]) -> bool {
     if d.len() != 27 {
         return false;
     }
     const TABLE: [u32; 10] = [0, 9, 4, 6, 8, 2, 7, 1, 3, 5];
-    let carry = d[..26].iter().fold(0u32, |carry, v| TABLE[((carry + v) % 10) as usize]);
-    (10 - carry) % 10 == d[26]
+    let carry = d[..26].iter().fold(0u32, |carry, v| TABLE[((carry + dv(*v)) % 10) as usize]);
+    (10 - carry) % 10 == dv(d[26])
 }
 
 /// Belgian structured communication: 12 digits, the last two the first ten modulo 97 (97 for 0),
@@ -280,13 +298,14 @@ pub fn is_valid_belgian_structured(text: &str) -> bool {
 /// The kind a string of digits is recognised as, by its check digits: Swiss QR (27 digits),
 /// then Finnish, Norwegian KID (mod 11), Swedish OCR (Luhn); `Document` when none validates.
 fn classify_digits(digits: &str) -> ReferenceKind {
-    if digits.len() == 27 && is_valid_swiss_qr_reference(digits) {
+    let Some(d) = digits_of(digits) else { return ReferenceKind::Document };
+    if qr_ok(d) {
         ReferenceKind::SwissQr
-    } else if is_valid_finnish_reference(digits) {
+    } else if finnish_ok(d) {
         ReferenceKind::FinnishReference
-    } else if digits.len() >= 2 && kid_scheme(digits) == Some(11) {
+    } else if kid_digits(d) == Some(11) {
         ReferenceKind::NorwegianKid
-    } else if is_valid_swedish_ocr(digits) {
+    } else if ocr_ok(d) {
         ReferenceKind::SwedishOcr
     } else {
         ReferenceKind::Document
@@ -340,9 +359,10 @@ pub fn extract_references(text: &str) -> Vec<Reference> {
     };
     // Tokens: maximal runs of characters that are not whitespace or a few punctuation marks that
     // never sit inside a reference.
-    let tokens: Vec<&str> =
-        text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '\'' | '[' | ']')).collect();
-    let tokens: Vec<&str> = tokens.into_iter().filter(|t| !t.is_empty()).collect();
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '\'' | '[' | ']'))
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut i = 0;
     while i < tokens.len() {
         let tok = tokens[i].trim_matches(|c: char| c == '.' || c == '!' || c == '?');
@@ -360,10 +380,10 @@ pub fn extract_references(text: &str) -> Vec<Reference> {
                 continue;
             }
         }
-        let upper = tok.to_ascii_uppercase();
         // RF reference, possibly in groups of four.
-        if upper.len() >= 4 && upper.starts_with("RF") && upper[2..4].bytes().all(|b| b.is_ascii_digit()) {
-            let mut joined = upper.clone();
+        let tb = tok.as_bytes();
+        if tb.len() >= 4 && tb[..2].eq_ignore_ascii_case(b"RF") && tb[2..4].iter().all(u8::is_ascii_digit) {
+            let mut joined = tok.to_ascii_uppercase();
             let mut best: Option<(String, usize)> = is_valid_rf(&joined).then(|| (joined.clone(), i));
             let mut j = i;
             while j + 1 < tokens.len() && joined.len() < 25 {
