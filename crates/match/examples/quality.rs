@@ -27,8 +27,10 @@ fn main() {
     let now = "2026-01-31T00:00:00Z".parse().expect("timestamp");
     let input = MatchInput::new(&scenario.bank_entries, &scenario.ledger_entries, &scenario.open_items);
     let started = std::time::Instant::now();
+    let cpu_before = thread_cpu_seconds();
     let outcome = Matcher::new(RuleSet::default()).run(&input, now).expect("generated ids are unique");
     let elapsed = started.elapsed();
+    let cpu = thread_cpu_seconds().zip(cpu_before).map(|(a, b)| format!(", {:.2} s CPU", a - b)).unwrap_or_default();
 
     let mut matched: HashMap<&str, &str> = HashMap::new();
     for r in &outcome.matches {
@@ -73,7 +75,7 @@ fn main() {
     let book_only_matched = scenario.book_only.iter().filter(|b| matched_books.contains(b.id())).count();
 
     println!(
-        "{} bank entries, {} ledger entries, {} open items (seed {seed}); matched in {:.2?} (this build)\n",
+        "{} bank entries, {} ledger entries, {} open items (seed {seed}); matched in {:.2?} wall{cpu} (this build)\n",
         scenario.bank_entries.len(),
         scenario.ledger_entries.len(),
         scenario.open_items.len(),
@@ -115,4 +117,15 @@ fn main() {
         pct(total.top5, total.pairs)
     );
     println!("\nbook-only records wrongly matched: {book_only_matched} of {}", scenario.book_only.len());
+}
+
+/// CPU time of this thread (user + system) from /proc on Linux, so that a busy machine does not
+/// inflate the figure; `None` elsewhere.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }

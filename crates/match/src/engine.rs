@@ -597,8 +597,23 @@ fn make_record(
         BookRecord::Ledger(l) => (vec![l.id.as_str()], vec![]),
         BookRecord::Item(i) => (vec![], vec![i.id.as_str()]),
     };
-    let id = record_id(&rule.name, &[b.entry.id.as_str()], &ledger, &items, &|id| existing.contains(id) || new_ids.contains(id));
-    new_ids.insert(id.clone());
+    // One bank entry and one book record: the readable `rule:bank:book` is unique among active
+    // records and costs no hash; a suffix tells it apart from a cancelled record of the same pair.
+    let book_id = ledger.first().or(items.first()).copied().unwrap_or_default();
+    let mut id = String::with_capacity(rule.name.len() + b.entry.id.len() + book_id.len() + 2);
+    id.push_str(&rule.name);
+    id.push(':');
+    id.push_str(&b.entry.id);
+    id.push(':');
+    id.push_str(book_id);
+    if existing.contains(id.as_str()) || new_ids.contains(&id) {
+        let base = id.clone();
+        id = (2..).map(|n| format!("{base}-{n}")).find(|c| !existing.contains(c.as_str()) && !new_ids.contains(c)).unwrap_or(base);
+    }
+    if !existing.is_empty() {
+        // Only needed to tell apart records of a pair matched, cancelled and matched again.
+        new_ids.insert(id.clone());
+    }
     let mut r = MatchRecord::new(id, b.entry.currency, MatchOrigin::Rule(rule.name.clone()), now, ENGINE_ACTOR);
     r.account = Some(b.account_label().to_owned());
     r.bank_entries = vec![b.entry.id.clone()];
