@@ -74,7 +74,7 @@ mod xlsx;
 
 pub use balance::{BalanceComparison, BalanceRow};
 pub use error::ReportError;
-pub use export::{file_name, ExportFormat, ExportOptions, Report};
+pub use export::{file_name, ExportFormat, ExportOptions, Report, DEFAULT_XLSX_COMPRESSION};
 pub use history::{write_history, HistoryFilter, HistoryKind, HistoryRow, TransactionHistory};
 pub use input::ReportInput;
 pub use integration_errors::{ErrorFilter, ImportErrorReport};

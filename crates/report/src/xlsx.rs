@@ -7,7 +7,6 @@
 //! reads the same in any program, including readers that do not evaluate formulas.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::{Seek, Write};
 use std::path::Path;
 
@@ -17,7 +16,7 @@ use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, FormatBorder, W
 
 use crate::error::ReportError;
 use crate::export::ExportOptions;
-use crate::table::{Column, CurrencyTotal, ReportMeta, RowWriter, TableSink, TableSource, TitleValue, Value};
+use crate::table::{Column, CurrencyTotal, Kind, ReportMeta, RowWriter, TableSink, TableSource, TitleValue, Value};
 
 /// Data rows per worksheet before a continuation sheet is started (Excel's limit is 1,048,576
 /// rows including the title block, header and totals).
@@ -26,6 +25,8 @@ pub(crate) const MAX_DATA_ROWS_PER_SHEET: u32 = 1_000_000;
 const MAX_CELL_CHARS: usize = 32_767;
 const MAX_WIDTH: usize = 60;
 const MIN_WIDTH: usize = 6;
+/// Decimals of the amount columns' own format; amounts needing others carry a cell format.
+const COLUMN_DECIMALS: u32 = 2;
 
 fn xlsx_err(path: &Path, row: u32) -> impl Fn(XlsxError) -> ReportError + '_ {
     move |e| ReportError::Xlsx { path: path.to_path_buf(), row, message: e.to_string() }
@@ -40,6 +41,7 @@ pub(crate) fn write_workbook<W: Write + Seek + Send>(
     path: &Path,
 ) -> Result<(), ReportError> {
     let mut workbook = Workbook::new();
+    workbook.set_zip_compression_level(options.xlsx_compression_level.min(9));
     for table in tables {
         let mut sheet = SheetWriter::start(&mut workbook, meta, table.as_ref(), options, path)?;
         let mut rows = RowWriter::new(&mut sheet, table.columns());
@@ -60,7 +62,8 @@ struct Styles {
     integer: Format,
     number: Format,
     total_label: Format,
-    amounts: HashMap<(u32, bool), Format>,
+    // Amount formats by decimals, plain and bold (totals).
+    amounts: Vec<[Option<Format>; 2]>,
 }
 
 impl Styles {
@@ -79,15 +82,19 @@ impl Styles {
             integer: Format::new().set_num_format("0"),
             number: Format::new().set_num_format("0.00"),
             total_label: Format::new().set_bold().set_border_top(FormatBorder::Thin),
-            amounts: HashMap::new(),
+            amounts: vec![[None, None]; 16],
         }
     }
 
     /// The format for an amount: the currency's minor units, or more decimals when the amount
     /// carries them (an exact `8.851 EUR` is never shown rounded to `8.85`).
     fn amount(&mut self, currency: Option<Currency>, amount: Decimal, total: bool) -> &Format {
-        let decimals = decimals_for(currency, amount);
-        self.amounts.entry((decimals, total)).or_insert_with(|| {
+        self.amount_with_decimals(decimals_for(currency, amount), total)
+    }
+
+    fn amount_with_decimals(&mut self, decimals: u32, total: bool) -> &Format {
+        let slot = &mut self.amounts[decimals.min(15) as usize][usize::from(total)];
+        slot.get_or_insert_with(|| {
             let code = if decimals == 0 { "#,##0".to_owned() } else { format!("#,##0.{}", "0".repeat(decimals as usize)) };
             let f = Format::new().set_num_format(code);
             if total {
@@ -210,6 +217,15 @@ impl<'w> SheetWriter<'w> {
             sheet.write_string_with_format(header_row, c as u16, column.header, &header).map_err(xlsx_err(path, header_row))?;
         }
         sheet.set_freeze_panes(header_row + 1, 0).map_err(xlsx_err(path, header_row))?;
+        // Column formats: cells written without a format take their column's, which spares the
+        // writer a format lookup per cell (most of the cost of large sheets).
+        let column_formats: Vec<Option<Format>> = columns.iter().map(|c| self.column_format(c.kind)).collect();
+        let sheet = self.sheet()?;
+        for (c, f) in column_formats.iter().enumerate() {
+            if let Some(f) = f {
+                sheet.set_column_format(c as u16, f).map_err(xlsx_err(path, header_row))?;
+            }
+        }
         self.header_row = header_row;
         self.next_row = header_row + 1;
         self.rows_on_sheet = 0;
@@ -219,6 +235,17 @@ impl<'w> SheetWriter<'w> {
             self.widths[1] = self.widths[1].max(20);
         }
         Ok(())
+    }
+
+    fn column_format(&mut self, kind: Kind) -> Option<Format> {
+        match kind {
+            Kind::Text | Kind::Bool => None,
+            Kind::Date => Some(self.styles.date.clone()),
+            Kind::DateTime => Some(self.styles.datetime.clone()),
+            Kind::Integer => Some(self.styles.integer.clone()),
+            Kind::Number => Some(self.styles.number.clone()),
+            Kind::Amount { .. } => Some(self.styles.amount_with_decimals(COLUMN_DECIMALS, false).clone()),
+        }
     }
 
     // Autofilter over header and data, fitted widths; called when a sheet is complete.
@@ -286,7 +313,7 @@ impl TableSink for SheetWriter<'_> {
             let width = match cell {
                 Value::Text(t) => {
                     let t = cell_text(t);
-                    sheet.write_string_with_format(row, col, t.as_ref(), &self.styles.text).map_err(&e)?;
+                    sheet.write_string(row, col, t.as_ref()).map_err(&e)?;
                     if t.len() > MAX_WIDTH {
                         MAX_WIDTH
                     } else {
@@ -294,24 +321,30 @@ impl TableSink for SheetWriter<'_> {
                     }
                 }
                 Value::Date(d) => {
-                    sheet.write_date_with_format(row, col, excel_date(*d).map_err(&e)?, &self.styles.date).map_err(&e)?;
+                    sheet.write_datetime(row, col, excel_date(*d).map_err(&e)?).map_err(&e)?;
                     10
                 }
                 Value::DateTime(t) => {
-                    sheet.write_datetime_with_format(row, col, excel_datetime(*t).map_err(&e)?, &self.styles.datetime).map_err(&e)?;
+                    sheet.write_datetime(row, col, excel_datetime(*t).map_err(&e)?).map_err(&e)?;
                     19
                 }
                 Value::Amount(a) => {
-                    let f = self.styles.amount(currency, *a, false);
-                    sheet.write_number_with_format(row, col, a.to_f64().unwrap_or(f64::NAN), f).map_err(&e)?;
-                    amount_width(*a, decimals_for(currency, *a))
+                    let decimals = decimals_for(currency, *a);
+                    let number = a.to_f64().unwrap_or(f64::NAN);
+                    if decimals == COLUMN_DECIMALS {
+                        sheet.write_number(row, col, number).map_err(&e)?;
+                    } else {
+                        let f = self.styles.amount_with_decimals(decimals, false);
+                        sheet.write_number_with_format(row, col, number, f).map_err(&e)?;
+                    }
+                    amount_width(*a, decimals)
                 }
                 Value::Integer(i) => {
-                    sheet.write_number_with_format(row, col, *i as f64, &self.styles.integer).map_err(&e)?;
+                    sheet.write_number(row, col, *i as f64).map_err(&e)?;
                     digits(i.unsigned_abs() as u128) + 1
                 }
                 Value::Number(n) => {
-                    sheet.write_number_with_format(row, col, *n, &self.styles.number).map_err(&e)?;
+                    sheet.write_number(row, col, *n).map_err(&e)?;
                     6
                 }
                 Value::Bool(b) => {

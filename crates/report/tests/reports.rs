@@ -651,9 +651,12 @@ fn large_history_export() {
         r.booking_date = Some(date!(2024 - 01 - 01) + time::Duration::days((i % 365) as i64));
         r
     });
+    let level: u8 =
+        std::env::var("BANKREC_ZIP_LEVEL").ok().and_then(|v| v.parse().ok()).unwrap_or(bankrec_report::DEFAULT_XLSX_COMPRESSION);
     let path = out_dir("large").join("large.xlsx");
     let started = std::time::Instant::now();
-    write_history(HistoryKind::All, rows, std::fs::File::create(&path).expect("create"), &options()).expect("written");
+    let options = options().with_xlsx_compression_level(level);
+    write_history(HistoryKind::All, rows, std::fs::File::create(&path).expect("create"), &options).expect("written");
     let size = std::fs::metadata(&path).expect("written file").len();
     println!("{n} rows in {:.2?}, {} bytes", started.elapsed(), size);
 }
