@@ -8,3 +8,6 @@
 
 mod scenario;
 pub use scenario::{BookRef, Noise, Scenario, ScenarioConfig, TruePair};
+
+mod camt;
+pub use camt::{camt053_bytes, write_camt053, Camt053Config, Camt053Summary};
