@@ -513,23 +513,32 @@ fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
 
 /// Why a pair agrees, in the accountant's words.
 pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval) -> Vec<String> {
+    use std::fmt::Write as _;
+    // Few, complete sentences: a million records should not carry a dozen strings each. The score
+    // and the rule are in the record itself.
     let cur = b.entry.currency;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(3);
+    let mut first = String::with_capacity(64);
     if eval.difference.is_zero() {
-        out.push(format!("amount equal {} {cur}", b.signed));
+        let _ = write!(first, "amount equal {} {cur}", b.signed);
     } else {
-        out.push(format!(
-            "amount differs by {} {cur} (bank {} , book {}), within the tolerance of rule {}",
+        let _ = write!(
+            first,
+            "amount differs by {} {cur} (bank {}, book {}), within the tolerance of rule {}",
             eval.difference, b.signed, c.signed, rule.name
-        ));
+        );
     }
-    if let Some(d) = eval.days {
-        out.push(match d {
-            0 => "same date".to_owned(),
-            d if d < 0 => format!("bank date {} day(s) before the book date", -d),
-            d => format!("bank date {d} day(s) after the book date"),
-        });
+    match eval.days {
+        Some(0) => first.push_str(", same date"),
+        Some(d) if d < 0 => {
+            let _ = write!(first, ", bank date {} day(s) before the book date", -d);
+        }
+        Some(d) => {
+            let _ = write!(first, ", bank date {d} day(s) after the book date");
+        }
+        None => first.push_str(", no date to compare"),
     }
+    out.push(first);
     if let Some((hit, ci)) = eval.ref_hit {
         let r = &c.refs[ci];
         out.push(match hit {
@@ -542,17 +551,23 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
     } else if eval.parts[2] == Some(0.0) {
         out.push("the payment's reference differs from the book reference".to_owned());
     }
+    let mut last = String::new();
     if let Some(s) = eval.parts[3] {
-        out.push(if eval.name_exact {
-            format!("name equal ({})", b.name)
+        if eval.name_exact {
+            let _ = write!(last, "name equal ({})", b.name);
         } else {
-            format!("name similarity {s:.2} ({} ~ {})", b.name, c.name)
-        });
+            let _ = write!(last, "name similarity {s:.2} ({} ~ {})", b.name, c.name);
+        }
     }
     if eval.parts[4] == Some(1.0) {
-        out.push(format!("settlement number {} equal", b.settlement.as_deref().unwrap_or_default()));
+        if !last.is_empty() {
+            last.push_str(", ");
+        }
+        let _ = write!(last, "settlement number {} equal", b.settlement.as_deref().unwrap_or_default());
     }
-    out.push(format!("score {:.3} under rule {}", eval.score, rule.name));
+    if !last.is_empty() {
+        out.push(last);
+    }
     out
 }
 
