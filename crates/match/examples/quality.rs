@@ -26,11 +26,18 @@ fn main() {
     let scenario = Scenario::generate(&ScenarioConfig::new(seed, entries));
     let now = "2026-01-31T00:00:00Z".parse().expect("timestamp");
     let input = MatchInput::new(&scenario.bank_entries, &scenario.ledger_entries, &scenario.open_items);
+    let rss_before = proc_status_mb("VmRSS:");
     let started = std::time::Instant::now();
     let cpu_before = thread_cpu_seconds();
     let outcome = Matcher::new(RuleSet::default()).run(&input, now).expect("generated ids are unique");
     let elapsed = started.elapsed();
     let cpu = thread_cpu_seconds().zip(cpu_before).map(|(a, b)| format!(", {:.2} s CPU", a - b)).unwrap_or_default();
+    let memory = match (rss_before, proc_status_mb("VmRSS:"), proc_status_mb("VmHWM:")) {
+        (Some(before), Some(after), Some(peak)) => {
+            format!("; memory: {before} MB before the run (inputs), {after} MB after (with the outcome), peak {peak} MB")
+        }
+        _ => String::new(),
+    };
 
     let mut matched: HashMap<&str, &str> = HashMap::new();
     for r in &outcome.matches {
@@ -75,7 +82,7 @@ fn main() {
     let book_only_matched = scenario.book_only.iter().filter(|b| matched_books.contains(b.id())).count();
 
     println!(
-        "{} bank entries, {} ledger entries, {} open items (seed {seed}); matched in {:.2?} wall{cpu} (this build)\n",
+        "{} bank entries, {} ledger entries, {} open items (seed {seed}); matched in {:.2?} wall{cpu} (this build){memory}\n",
         scenario.bank_entries.len(),
         scenario.ledger_entries.len(),
         scenario.open_items.len(),
@@ -128,4 +135,12 @@ fn thread_cpu_seconds() -> Option<f64> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(ticks / 100.0)
+}
+
+/// A memory figure from /proc/self/status in MB (`VmRSS:` now, `VmHWM:` peak); `None` elsewhere.
+fn proc_status_mb(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024)
 }

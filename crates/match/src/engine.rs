@@ -482,7 +482,7 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, out: &mut Vec<u3
             index.amount_range(currency, b.minor, b.minor, out);
         } else {
             // The limit is relative to the book amount; twice the bank amount bounds it.
-            let limit = rule.amount.limit(b.signed.abs() * bankrec_model::Decimal::TWO);
+            let limit = rule.amount.limit(b.signed.abs().checked_mul(bankrec_model::Decimal::TWO).unwrap_or(bankrec_model::Decimal::MAX));
             let tol = minor_units(limit, currency).saturating_add(1);
             index.amount_range(currency, b.minor.saturating_sub(tol), b.minor.saturating_add(tol), out);
         }

@@ -409,7 +409,7 @@ impl MatchBook {
             .chain(items.iter().map(|(i, a)| i.settling_direction().signed(*a)))
             .try_fold(Decimal::ZERO, |acc, x| acc.checked_add(x))
             .ok_or_else(overflow)?;
-        let difference = bank_sum - book_sum;
+        let difference = bank_sum.checked_sub(book_sum).ok_or_else(overflow)?;
         if !difference.is_zero() && request.adjustment.is_none() {
             return Err(MatchError::SumsDiffer { bank: bank_sum, book: book_sum, difference, currency });
         }

@@ -70,8 +70,11 @@ impl BookView<'_> {
 /// always decided on the exact decimal).
 pub(crate) fn minor_units(amount: Decimal, currency: Currency) -> i64 {
     let units = currency.minor_units().unwrap_or(2);
-    let scaled = amount * Decimal::from(10i64.pow(units.min(6)));
-    i64::try_from(scaled.trunc()).unwrap_or(if amount.is_sign_negative() { i64::MIN } else { i64::MAX })
+    let saturated = if amount.is_sign_negative() { i64::MIN } else { i64::MAX };
+    match amount.checked_mul(Decimal::from(10i64.pow(units.min(6)))) {
+        Some(scaled) => i64::try_from(scaled.trunc()).unwrap_or(saturated),
+        None => saturated,
+    }
 }
 
 fn settlement_key(text: Option<&str>) -> Option<String> {

@@ -151,7 +151,7 @@ fn mod97(s: &str) -> Option<u32> {
 /// ```
 pub fn is_valid_rf(text: &str) -> bool {
     let s: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if !(5..=25).contains(&s.len()) || !s.starts_with("RF") || !s[2..4].bytes().all(|b| b.is_ascii_digit()) {
+    if !s.is_ascii() || !(5..=25).contains(&s.len()) || !s.starts_with("RF") || !s[2..4].bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
     if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -533,6 +533,25 @@ mod tests {
 
         // Too short or without digits: nothing.
         assert!(extract_references("thanks for lunch 12").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(text in ".{0,80}") {
+            let _ = extract_references(&text);
+            let _ = classify_reference(&text);
+            let _ = normalize_reference(&text);
+            for f in [is_valid_rf, is_valid_finnish_reference, is_valid_kid, is_valid_swedish_ocr, is_valid_swiss_qr_reference, is_valid_belgian_structured] {
+                let _ = f(&text);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_reference_like_text(text in "[RF+*/0-9 a-zé-]{0,40}") {
+            let _ = extract_references(&text);
+            let _ = classify_reference(&text);
+            let _ = is_valid_rf(&text);
+        }
     }
 
     #[test]

@@ -71,7 +71,8 @@ impl AmountCondition {
     /// The largest difference allowed for a book amount (unsigned).
     pub fn limit(&self, book_amount: Decimal) -> Decimal {
         let abs = book_amount.abs();
-        let by_percent = self.percent.map(|p| abs * p / Decimal::ONE_HUNDRED);
+        // Amounts near the decimal range: the percentage limit saturates instead of overflowing.
+        let by_percent = self.percent.map(|p| abs.checked_mul(p).map_or(Decimal::MAX, |x| x / Decimal::ONE_HUNDRED));
         match (self.absolute, by_percent) {
             (Some(a), Some(p)) => a.min(p),
             (Some(a), None) => a,

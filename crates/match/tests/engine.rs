@@ -197,6 +197,19 @@ fn existing_matches_pending_entries_and_bad_ids() {
 }
 
 #[test]
+fn extreme_amounts_do_not_panic() {
+    let day = date!(2024 - 04 - 10);
+    let mut huge = bank("B1", 1, day, None, "INV-424242");
+    huge.amount = Decimal::MAX;
+    let mut tiny = bank("B2", 1, day, None, "INV-424242");
+    tiny.amount = Decimal::new(1, 28);
+    let mut l = ledger("L1", 1, day, None, Some("INV-424242"));
+    l.amount = Decimal::MAX;
+    let out = run(&[huge, tiny], &[l], &[]);
+    assert_eq!(out.matches.len() + out.unmatched_bank.len(), 2);
+}
+
+#[test]
 fn unmatched_reasons_and_summary_json() {
     let day = date!(2024 - 04 - 10);
     let lonely = bank("B1", 777, day, None, "");
