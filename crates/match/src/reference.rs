@@ -402,6 +402,11 @@ pub fn extract_references(text: &str) -> Vec<Reference> {
                 i = end + 1;
                 continue;
             }
+            // A mistyped RF reference fails its check; kept whole (unvalidated) so that a
+            // one-character difference from the book reference can still be recognised.
+            if j > i && joined.len() >= 8 {
+                push(Reference { value: joined, kind: ReferenceKind::Document }, &mut out);
+            }
         }
         // Digit groups separated by single spaces: join while the result validates.
         if tok.bytes().all(|b| b.is_ascii_digit()) && !tok.is_empty() {
@@ -424,6 +429,11 @@ pub fn extract_references(text: &str) -> Vec<Reference> {
                 push(Reference { value: normalize_reference(&value), kind }, &mut out);
                 i = end + 1;
                 continue;
+            }
+            // Groups that do not validate joined (a mistyped QR or OCR number): kept whole and
+            // unvalidated, next to the groups themselves.
+            if j > i && joined.len() >= 10 {
+                push(Reference { value: normalize_reference(&joined), kind: ReferenceKind::Document }, &mut out);
             }
             let kind = classify_digits(tok);
             push(Reference { value: normalize_reference(tok), kind }, &mut out);
