@@ -21,7 +21,7 @@ impl Default for NumberStyle {
 /// Reads a decimal number exactly. Accepts a leading `+`/`-`, a trailing `-` (as some ERP systems
 /// write credits) and parentheses for negatives; thousands separators only before the decimal one.
 pub(crate) fn parse_decimal(text: &str, style: NumberStyle) -> Result<Decimal, &'static str> {
-    let mut s = text.trim_matches(|c: char| c.is_whitespace());
+    let mut s = text.trim();
     if s.is_empty() {
         return Err("empty");
     }

@@ -269,6 +269,14 @@ struct Defaults {
     gl_account: Option<String>,
 }
 
+/// The last account and currency text read and what they parsed to: consecutive rows nearly
+/// always repeat them, and parsing an IBAN costs more than reading the rest of the row.
+#[derive(Default)]
+struct Cache {
+    account: Option<(String, AccountId)>,
+    currency: Option<(String, Currency)>,
+}
+
 /// Reads fields of one row.
 struct RowCtx<'a> {
     plan: &'a Plan,
@@ -329,6 +337,7 @@ impl RowCtx<'_> {
     fn text(&self, field: Field) -> Option<String> {
         match self.src(field)? {
             Src::Fixed(v) => Some(v.clone()),
+            Src::Cols(sels) if matches!(sels.as_slice(), [Sel::Index(_)]) => self.cell(field).map(|(c, _)| c.text().trim().to_owned()),
             Src::Cols(_) => {
                 let parts = self.texts(field);
                 (!parts.is_empty()).then(|| parts.join(" "))
@@ -401,17 +410,43 @@ impl RowCtx<'_> {
         })
     }
 
-    fn currency(&self, field: Field, fallback: Option<Currency>) -> RowResult<Option<Currency>> {
+    fn currency(&self, field: Field, fallback: Option<Currency>, cache: &mut Cache) -> RowResult<Option<Currency>> {
         if let Some((cell, col)) = self.cell(field) {
             let raw = cell.text();
-            return Currency::new(&raw).map(Some).map_err(|_| {
-                self.error(ErrorCode::UnknownCurrency, Some(col), Some(&raw), format!("{raw:?} is not an ISO 4217 currency code"))
-            });
+            let raw = raw.trim();
+            if let Some((text, cur)) = &cache.currency {
+                if text == raw {
+                    return Ok(Some(*cur));
+                }
+            }
+            let cur = Currency::new(raw).map_err(|_| {
+                self.error(ErrorCode::UnknownCurrency, Some(col), Some(raw), format!("{raw:?} is not an ISO 4217 currency code"))
+            })?;
+            cache.currency = Some((raw.to_owned(), cur));
+            return Ok(Some(cur));
         }
         if let Some(v) = self.text_fixed(field) {
             return Ok(Currency::new(&v).ok());
         }
         Ok(fallback)
+    }
+
+    /// The account of a bank entry: its column, else the file's default.
+    fn account(&self, cache: &mut Cache) -> RowResult<AccountId> {
+        let Some((cell, col)) = self.cell(Field::Account) else {
+            return self.defaults.account.clone().ok_or_else(|| self.missing(Field::Account, "the account"));
+        };
+        let raw = cell.text();
+        let raw = raw.trim();
+        if let Some((text, account)) = &cache.account {
+            if text == raw {
+                return Ok(account.clone());
+            }
+        }
+        let account =
+            AccountId::parse_any(raw).map_err(|e| self.error(ErrorCode::InvalidIdentifier, Some(col), Some(raw), e.to_string()))?;
+        cache.account = Some((raw.to_owned(), account.clone()));
+        Ok(account)
     }
 
     /// The signed amount under the template's sign convention; `None` when the row has none.
@@ -499,7 +534,7 @@ enum Mapped<T> {
     NoAmount,
 }
 
-fn map_bank(ctx: &RowCtx<'_>) -> RowResult<Mapped<BankEntry>> {
+fn map_bank(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<BankEntry>> {
     let spec = ctx.template.spec();
     let dateless = ctx.is_blank(Field::BookingDate) && ctx.is_blank(Field::ValueDate);
     let amountless = match spec.sign {
@@ -513,14 +548,9 @@ fn map_bank(ctx: &RowCtx<'_>) -> RowResult<Mapped<BankEntry>> {
         return Ok(Mapped::NoAmount);
     }
     let signed = ctx.required_amount()?;
-    let currency = ctx.currency(Field::Currency, ctx.defaults.currency)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
-    let account = match ctx.cell(Field::Account) {
-        Some((cell, col)) => {
-            let raw = cell.text();
-            AccountId::parse_any(&raw).map_err(|e| ctx.error(ErrorCode::InvalidIdentifier, Some(col), Some(&raw), e.to_string()))?
-        }
-        None => ctx.defaults.account.clone().ok_or_else(|| ctx.missing(Field::Account, "the account"))?,
-    };
+    let currency =
+        ctx.currency(Field::Currency, ctx.defaults.currency, cache)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
+    let account = ctx.account(cache)?;
     let booking = ctx.date(Field::BookingDate)?;
     let value = ctx.date(Field::ValueDate)?;
     if booking.is_none() && value.is_none() {
@@ -591,7 +621,7 @@ fn map_bank(ctx: &RowCtx<'_>) -> RowResult<Mapped<BankEntry>> {
             bearer: None,
         });
     }
-    let original_currency = ctx.currency(Field::OriginalCurrency, None)?;
+    let original_currency = ctx.currency(Field::OriginalCurrency, None, &mut Cache::default())?;
     if let (Some(amount), Some(cur)) = (ctx.decimal(Field::OriginalAmount)?, original_currency) {
         if !amount.is_zero() {
             t.amount_details.instructed = Some(Money::new(amount.abs(), cur));
@@ -610,9 +640,10 @@ fn map_bank(ctx: &RowCtx<'_>) -> RowResult<Mapped<BankEntry>> {
     Ok(Mapped::Record(e, balance))
 }
 
-fn map_ledger(ctx: &RowCtx<'_>) -> RowResult<Mapped<LedgerEntry>> {
+fn map_ledger(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<LedgerEntry>> {
     let signed = ctx.required_amount()?;
-    let currency = ctx.currency(Field::Currency, ctx.defaults.currency)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
+    let currency =
+        ctx.currency(Field::Currency, ctx.defaults.currency, cache)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
     let date = ctx.date(Field::Date)?.ok_or_else(|| ctx.missing(Field::Date, "the date"))?;
     let id = ctx.text(Field::Id).unwrap_or_else(|| format!("line-{}", ctx.line));
     let gl = ctx.text(Field::GlAccount).or_else(|| ctx.defaults.gl_account.clone()).unwrap_or_default();
@@ -636,7 +667,7 @@ pub(crate) fn default_kind(text: &str) -> Option<OpenItemKind> {
     }
 }
 
-fn map_open_item(ctx: &RowCtx<'_>) -> RowResult<Mapped<OpenItem>> {
+fn map_open_item(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<OpenItem>> {
     let spec = ctx.template.spec();
     let kind = match ctx.cell(Field::Kind) {
         Some((cell, col)) => {
@@ -680,7 +711,8 @@ fn map_open_item(ctx: &RowCtx<'_>) -> RowResult<Mapped<OpenItem>> {
             format!("open amount {open} must lie between 0 and the amount {amount}"),
         ));
     }
-    let currency = ctx.currency(Field::Currency, ctx.defaults.currency)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
+    let currency =
+        ctx.currency(Field::Currency, ctx.defaults.currency, cache)?.ok_or_else(|| ctx.missing(Field::Currency, "the currency"))?;
     let number = ctx.text(Field::Number).or_else(|| ctx.text(Field::Id)).ok_or_else(|| ctx.missing(Field::Number, "the number"))?;
     let id = ctx.text(Field::Id).unwrap_or_else(|| number.clone());
     let mut item = OpenItem::new(id, kind, number, amount, currency);
@@ -708,11 +740,11 @@ fn map_open_item(ctx: &RowCtx<'_>) -> RowResult<Mapped<OpenItem>> {
 
 struct Hooks<T> {
     kind: RecordKind,
-    map: fn(&RowCtx<'_>) -> RowResult<Mapped<T>>,
+    map: fn(&RowCtx<'_>, &mut Cache) -> RowResult<Mapped<T>>,
     /// Appends continuation text to a record.
     merge: fn(&mut T, Vec<String>),
     /// The signed amount and group key of a record, for running balances.
-    balance_key: fn(&T) -> Option<(Decimal, AccountId, Currency)>,
+    balance_key: fn(&T) -> Option<(Decimal, &AccountId, Currency)>,
 }
 
 #[derive(Default)]
@@ -721,9 +753,13 @@ struct Chain {
     last: Option<(Decimal, Decimal)>,
 }
 
+/// One item of the iterator.
+type Item<T> = Result<RowEvent<T>, TabularError>;
+
+/// A record waiting for its continuation lines (boxed: it may wait several rows).
 struct Held<T> {
     line: u64,
-    record: T,
+    record: Box<T>,
     balance: Option<Decimal>,
     continuation: Vec<u64>,
 }
@@ -751,10 +787,13 @@ pub struct RecordReader<T> {
     defaults: Defaults,
     preamble: PreambleValues,
     hooks: Hooks<T>,
-    queue: VecDeque<Result<RowEvent<T>, TabularError>>,
+    queue: VecDeque<Item<T>>,
     held: Option<Held<T>>,
-    chains: HashMap<(AccountId, Currency), Chain>,
-    chain_order: Vec<(AccountId, Currency)>,
+    /// Running-balance chains per account and currency, in order of first appearance.
+    chains: Vec<((AccountId, Currency), Chain)>,
+    chain_index: HashMap<(AccountId, Currency), usize>,
+    last_chain: usize,
+    cache: Cache,
     summary: ReadSummary,
     strict: bool,
     finished: bool,
@@ -772,7 +811,7 @@ fn bank_hooks() -> Hooks<BankEntry> {
         kind: RecordKind::BankEntries,
         map: map_bank,
         merge: |e, lines| e.transaction.remittance.unstructured.extend(lines),
-        balance_key: |e| Some((e.signed_amount(), e.account.clone(), e.currency)),
+        balance_key: |e| Some((e.signed_amount(), &e.account, e.currency)),
     }
 }
 
@@ -909,8 +948,10 @@ impl<T> RecordReader<T> {
             hooks,
             queue: events,
             held: None,
-            chains: HashMap::new(),
-            chain_order: Vec::new(),
+            chains: Vec::new(),
+            chain_index: HashMap::new(),
+            last_chain: 0,
+            cache: Cache::default(),
             summary,
             strict: options.mode == Mode::Strict,
             finished: false,
@@ -937,8 +978,7 @@ impl<T> RecordReader<T> {
     pub fn running_balances(&self) -> Vec<RunningBalance> {
         let spec = self.template.spec();
         let mut out = Vec::new();
-        for key in &self.chain_order {
-            let Some(chain) = self.chains.get(key) else { continue };
+        for (key, chain) in &self.chains {
             let (Some((b0, a0)), Some((bn, an))) = (chain.first, chain.last) else { continue };
             let (opening, closing) = match (spec.balance.written, spec.balance.order) {
                 (BalanceWritten::After, RowOrder::OldestFirst) => (b0 - a0, bn),
@@ -951,28 +991,53 @@ impl<T> RecordReader<T> {
         out
     }
 
-    /// Releases the held record: checks its running balance and queues it with its continuation lines.
-    fn release(&mut self) {
-        let Some(held) = self.held.take() else { return };
-        let finding = held.balance.and_then(|balance| self.check_balance(&held, balance));
-        self.summary.records += 1;
-        self.queue.push_back(Ok(RowEvent::Record { line: held.line, record: held.record }));
-        for line in held.continuation {
-            self.queue.push_back(Ok(RowEvent::Skipped { line, reason: SkipReason::Continuation }));
-        }
-        if let Some(f) = finding {
-            self.queue.push_back(Ok(RowEvent::Finding(f)));
+    /// Emits an event: the first of a step is returned directly (no queue, no extra copy of a
+    /// large record); later ones queue behind it. `step` runs only when the queue is empty.
+    fn emit(&mut self, first: &mut Option<Item<T>>, event: Item<T>) {
+        if first.is_none() && self.queue.is_empty() {
+            *first = Some(event);
+        } else {
+            self.queue.push_back(event);
         }
     }
 
-    fn check_balance(&mut self, held: &Held<T>, balance: Decimal) -> Option<ImportError> {
-        let (amount, account, currency) = (self.hooks.balance_key)(&held.record)?;
-        let spec = self.template.spec();
-        let key = (account, currency);
-        if !self.chains.contains_key(&key) {
-            self.chain_order.push(key.clone());
+    /// Emits a record after checking its running balance (the finding follows the record).
+    fn emit_record(&mut self, first: &mut Option<Item<T>>, line: u64, record: T, balance: Option<Decimal>, continuation: Vec<u64>) {
+        let finding = balance.and_then(|b| self.check_balance(line, &record, b));
+        self.summary.records += 1;
+        self.emit(first, Ok(RowEvent::Record { line, record }));
+        for line in continuation {
+            self.emit(first, Ok(RowEvent::Skipped { line, reason: SkipReason::Continuation }));
         }
-        let chain = self.chains.entry(key.clone()).or_default();
+        if let Some(f) = finding {
+            self.emit(first, Ok(RowEvent::Finding(f)));
+        }
+    }
+
+    /// Releases the record held for continuation lines, if any.
+    fn release(&mut self, first: &mut Option<Item<T>>) {
+        if let Some(held) = self.held.take() {
+            let Held { line, record, balance, continuation } = held;
+            self.emit_record(first, line, *record, balance, continuation);
+        }
+    }
+
+    fn check_balance(&mut self, line: u64, record: &T, balance: Decimal) -> Option<ImportError> {
+        let (amount, account, currency) = (self.hooks.balance_key)(record)?;
+        let spec = self.template.spec();
+        let same = self.chains.get(self.last_chain).is_some_and(|((a, c), _)| a == account && *c == currency);
+        if !same {
+            let key = (account.clone(), currency);
+            self.last_chain = match self.chain_index.get(&key) {
+                Some(i) => *i,
+                None => {
+                    self.chains.push((key.clone(), Chain::default()));
+                    self.chain_index.insert(key, self.chains.len() - 1);
+                    self.chains.len() - 1
+                }
+            };
+        }
+        let ((key_account, _), chain) = &mut self.chains[self.last_chain];
         let mut finding = None;
         if let Some((prev_balance, prev_amount)) = chain.last {
             let expected = match (spec.balance.written, spec.balance.order) {
@@ -991,8 +1056,8 @@ impl<T> RecordReader<T> {
                     ),
                 )
                 .with_file(&self.file)
-                .with_line(held.line)
-                .with_account(key.0.as_str())
+                .with_line(line)
+                .with_account(key_account.as_str())
                 .with_raw(balance.to_string());
                 if let Some(Src::Cols(sels)) = &self.plan.srcs[Field::Balance as usize] {
                     if let Some(Sel::Index(i)) = sels.first() {
@@ -1010,45 +1075,50 @@ impl<T> RecordReader<T> {
         finding
     }
 
-    fn step(&mut self) {
+    /// Reads one step of the source; returns its first event and queues the rest.
+    fn step(&mut self) -> Option<Item<T>> {
+        let mut first = None;
         match self.source.advance() {
             Step::End => {
-                self.release();
+                self.release(&mut first);
                 self.finished = true;
             }
             Step::Fatal(e) => {
-                self.release();
-                self.queue.push_back(Err(e));
+                self.release(&mut first);
+                self.emit(&mut first, Err(e));
                 self.finished = true;
             }
             Step::Blank(line) => {
                 self.summary.blank_lines += 1;
-                self.queue_after_held(RowEvent::Skipped { line, reason: SkipReason::Blank });
+                self.release(&mut first);
+                self.emit(&mut first, Ok(RowEvent::Skipped { line, reason: SkipReason::Blank }));
             }
             Step::Footer(line) => {
-                self.release();
+                self.release(&mut first);
                 self.summary.footer_lines += 1;
-                self.queue.push_back(Ok(RowEvent::Skipped { line, reason: SkipReason::Footer }));
+                self.emit(&mut first, Ok(RowEvent::Skipped { line, reason: SkipReason::Footer }));
             }
             Step::Bad(e) => {
                 self.summary.rows += 1;
-                self.refuse(*e);
+                self.refuse(&mut first, *e);
             }
             Step::Row(line) => {
                 let row = self.source.current();
                 if row.is_blank() {
                     self.summary.blank_lines += 1;
-                    self.queue_after_held(RowEvent::Skipped { line, reason: SkipReason::Blank });
-                    return;
+                    self.release(&mut first);
+                    self.emit(&mut first, Ok(RowEvent::Skipped { line, reason: SkipReason::Blank }));
+                    return first;
                 }
                 self.summary.rows += 1;
                 let ctx = RowCtx { plan: &self.plan, template: &self.template, defaults: &self.defaults, file: &self.file, line, row };
-                match (self.hooks.map)(&ctx) {
+                match (self.hooks.map)(&ctx, &mut self.cache) {
                     Ok(Mapped::Record(record, balance)) => {
-                        self.release();
-                        self.held = Some(Held { line, record, balance, continuation: Vec::new() });
-                        if !self.template.spec().continuation_rows {
-                            self.release();
+                        self.release(&mut first);
+                        if self.template.spec().continuation_rows {
+                            self.held = Some(Held { line, record: Box::new(record), balance, continuation: Vec::new() });
+                        } else {
+                            self.emit_record(&mut first, line, record, balance, Vec::new());
                         }
                     }
                     Ok(Mapped::Continuation(lines)) => match self.held.as_mut() {
@@ -1065,34 +1135,25 @@ impl<T> RecordReader<T> {
                             )
                             .with_file(&self.file)
                             .with_line(line);
-                            self.refuse(e);
+                            self.refuse(&mut first, e);
                         }
                     },
                     Ok(Mapped::NoAmount) => {
-                        self.release();
+                        self.release(&mut first);
                         self.summary.skipped_without_amount += 1;
-                        self.queue.push_back(Ok(RowEvent::Skipped { line, reason: SkipReason::NoAmount }));
+                        self.emit(&mut first, Ok(RowEvent::Skipped { line, reason: SkipReason::NoAmount }));
                     }
-                    Err(e) => {
-                        self.refuse(*e);
-                    }
+                    Err(e) => self.refuse(&mut first, *e),
                 }
             }
         }
+        first
     }
 
-    /// A blank line inside a held record's continuation stays in file order after it.
-    fn queue_after_held(&mut self, event: RowEvent<T>) {
-        if self.held.is_some() {
-            self.release();
-        }
-        self.queue.push_back(Ok(event));
-    }
-
-    fn refuse(&mut self, e: ImportError) {
-        self.release();
+    fn refuse(&mut self, first: &mut Option<Item<T>>, e: ImportError) {
+        self.release(first);
         self.summary.refused += 1;
-        self.queue.push_back(Ok(RowEvent::Finding(e)));
+        self.emit(first, Ok(RowEvent::Finding(e)));
         if self.strict {
             self.finished = true;
         }
@@ -1156,11 +1217,11 @@ impl<T> Iterator for RecordReader<T> {
                 return Some(event);
             }
             if self.finished {
-                // Strict mode may stop with a record still held: it is not released, because
-                // reading stopped before the row that would have completed it.
                 return None;
             }
-            self.step();
+            if let Some(event) = self.step() {
+                return Some(event);
+            }
         }
     }
 }

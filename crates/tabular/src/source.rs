@@ -94,7 +94,11 @@ impl<'a> Row<'a> {
     }
 
     pub(crate) fn is_blank(&self) -> bool {
-        (0..self.len()).all(|i| self.cell(i).is_blank())
+        match self {
+            // One pass over the record's bytes instead of a trim per field.
+            Row::Csv(r) => r.as_slice().chars().all(char::is_whitespace),
+            Row::Sheet { .. } => (0..self.len()).all(|i| self.cell(i).is_blank()),
+        }
     }
 
     pub(crate) fn texts(&self) -> Vec<String> {
@@ -185,7 +189,9 @@ pub(crate) fn open_csv<'t>(
     file: &str,
     header_test: HeaderTest<'t>,
 ) -> Result<(Source, Prologue), TabularError> {
-    let mut buffered = BufReader::with_capacity(64 * 1024, input);
+    // Small on purpose: the csv parser reads 64 KiB at a time, which then bypasses this buffer
+    // instead of being copied through it.
+    let mut buffered = BufReader::with_capacity(8 * 1024, input);
     let head = buffered.fill_buf().map_err(|source| TabularError::Io { file: file.to_owned(), source })?;
     let (encoding, bom_len) = choose_encoding(head, &spec.encoding);
     buffered.consume(bom_len);
