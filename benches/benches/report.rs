@@ -1,0 +1,71 @@
+//! Macro bench of the report exports: a transaction history of 100k and 1M rows streamed to an
+//! Excel workbook (constant-memory worksheets), rows generated on the fly, never committed.
+#![allow(missing_docs)]
+
+use std::fs::File;
+use std::hint::black_box;
+use std::time::Duration;
+
+use bankrec::report::{write_history, ExportOptions, HistoryKind, HistoryRow};
+use bankrec::{AccountId, BankAccount, BankEntry, Currency, Decimal, Direction, GlAccount, Party};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use time::macros::date;
+
+// A few realistic rows, varied per index: amount, date, ids and match state.
+fn templates() -> Vec<HistoryRow> {
+    let iban = AccountId::iban("DE89370400440532013000").expect("valid");
+    let account = BankAccount::new("main", iban.clone(), Currency::EUR, GlAccount::new("1200", "Bank EUR"), "1290", date!(2024 - 01 - 01))
+        .with_bank_name("Commerzbank");
+    (0..64)
+        .map(|i| {
+            let dir = if i % 3 == 0 { Direction::Debit } else { Direction::Credit };
+            let mut e = BankEntry::new(iban.clone(), Decimal::new(1234, 2), Currency::EUR, dir, Some(date!(2024 - 01 - 01)));
+            e.transaction.counterparty = Some(Party { name: Some(format!("Customer {i} GmbH")), ..Party::default() });
+            e.transaction.refs.end_to_end_id = Some(format!("E2E-2024-{i:05}"));
+            e.transaction.remittance.unstructured.push(format!("Invoice RE-{i:06} thank you"));
+            e.acct_svcr_ref = Some(format!("BANKREF{i:08}"));
+            let mut row = HistoryRow::from_entry(&e).with_account(&account);
+            row.statement = Some("2024-001".into());
+            if i % 2 == 0 {
+                row.match_records = vec![format!("M{i}")];
+                row.slip_numbers = vec![format!("S-{i:05}")];
+            }
+            row
+        })
+        .collect()
+}
+
+fn rows(n: usize, templates: &[HistoryRow]) -> impl Iterator<Item = HistoryRow> + '_ {
+    (0..n).map(move |i| {
+        let mut r = templates[i % templates.len()].clone();
+        r.entry_id = format!("E{i:07}");
+        r.amount = Decimal::new((i as i64 * 7919) % 10_000_000 + 1, 2);
+        r.booking_date = Some(date!(2024 - 01 - 01) + time::Duration::days((i % 365) as i64));
+        r.value_date = r.booking_date;
+        r
+    })
+}
+
+fn history_xlsx(c: &mut Criterion) {
+    let templates = templates();
+    let options = ExportOptions::new("2024-12-31T18:00:00Z".parse().expect("ISO 8601"));
+    let dir = std::env::temp_dir().join(format!("bankrec-bench-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("history.xlsx");
+    let mut g = c.benchmark_group("report_history_xlsx");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    for n in [100_000usize, 1_000_000] {
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            b.iter(|| {
+                let file = File::create(&path).expect("create");
+                write_history(HistoryKind::All, rows(n, &templates), black_box(file), &options).expect("written");
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, history_xlsx);
+criterion_main!(benches);
