@@ -310,6 +310,9 @@ fn map_io(e: io::Error, file: &str, encoding: &str) -> TabularError {
     if let Some(m) = e.get_ref().and_then(|inner| inner.downcast_ref::<MalformedAt>()) {
         return TabularError::Encoding { file: file.to_owned(), encoding: encoding.to_owned(), offset: m.0 };
     }
+    if let Some(too_long) = e.get_ref().and_then(|inner| inner.downcast_ref::<LineTooLong>()) {
+        return TabularError::Malformed { file: file.to_owned(), line: 0, message: too_long.to_string() };
+    }
     TabularError::Io { file: file.to_owned(), source: e }
 }
 
@@ -516,21 +519,46 @@ struct LineCounter<R> {
     newlines: VecDeque<u64>,
     /// Line breaks already passed.
     passed: u64,
+    /// Bytes read since the last line break, to bound the memory one row can take.
+    since_newline: u64,
 }
+
+/// Longest line (or quoted field spanning lines) accepted in a table: a bound on memory.
+pub(crate) const MAX_LINE_BYTES: u64 = 16 << 20;
+
+#[derive(Debug)]
+struct LineTooLong;
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a line is longer than {} MiB", MAX_LINE_BYTES >> 20)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
 
 impl<R> LineCounter<R> {
     fn new(inner: R) -> Self {
-        LineCounter { inner, offset: 0, newlines: VecDeque::new(), passed: 0 }
+        LineCounter { inner, offset: 0, newlines: VecDeque::new(), passed: 0, since_newline: 0 }
     }
 }
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let mut last = None;
         for (i, b) in buf[..n].iter().enumerate() {
             if *b == b'\n' {
                 self.newlines.push_back(self.offset + i as u64);
+                last = Some(i);
             }
+        }
+        self.since_newline = match last {
+            Some(i) => (n - i - 1) as u64,
+            None => self.since_newline + n as u64,
+        };
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, LineTooLong));
         }
         self.offset += n as u64;
         Ok(n)

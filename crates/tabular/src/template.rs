@@ -190,7 +190,7 @@ impl Columns {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "convention", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum SignConvention {
-    /// One signed `amount` column; `negate` for exports where positive means money out (cards).
+    /// One signed `amount` column: negative is money out.
     #[default]
     Signed,
     /// Same, with positive amounts meaning money out (credit-card exports).

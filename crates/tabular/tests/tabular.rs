@@ -489,6 +489,11 @@ fn garbage_is_refused_not_panicked_on() {
     assert!(read_statement_spreadsheet(b"PK\x03\x04garbage".to_vec(), &t, &ReadOptions::new()).is_err());
     assert!(read_statement(std::io::Cursor::new(vec![0u8; 10]), &t, &ReadOptions::new()).is_err());
     assert!(read_statement(std::io::empty(), &t, &ReadOptions::new()).is_err());
+    // A line without end is refused before it exhausts memory.
+    let header = "Buchungstag;Verwendungszweck;Betrag;CCY;IBAN;Ref\n";
+    let endless = std::io::Cursor::new(header.as_bytes().to_vec()).chain(std::io::repeat(b'x').take(20 << 20));
+    let err = read_statement(endless, &t, &ReadOptions::new()).expect_err("too long");
+    assert!(err.to_string().contains("longer than 16 MiB"), "{err}");
 }
 
 /// An endless CSV: the reader must yield rows without reading it all.
