@@ -250,7 +250,7 @@ impl Matcher {
                 let mut touched: Vec<u32> = Vec::new();
                 for &bi in &todo {
                     let b = &bank[bi as usize];
-                    candidates(rule, b, &index, &mut cands);
+                    candidates(rule, b, &index, &book, &mut cands);
                     let mut best: Option<Best> = None;
                     for &ci in &cands {
                         if !book_open[ci as usize] {
@@ -325,7 +325,7 @@ impl Matcher {
                 if !bank_admissible(rule, b) {
                     continue;
                 }
-                candidates(rule, b, &index, &mut cands);
+                candidates(rule, b, &index, &book, &mut cands);
                 for &ci in &cands {
                     if !book_open[ci as usize] {
                         continue;
@@ -458,16 +458,16 @@ fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>, side: EntrySide) -> Result
 
 /// Book records a rule looks at for a bank entry: by settlement number, by reference, or by
 /// amount (exact, or the tolerance band), never by scanning the whole book.
-fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, out: &mut Vec<u32>) {
+fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView<'_>], out: &mut Vec<u32>) {
     out.clear();
     if rule.settlement_number {
         if let Some(s) = &b.settlement {
-            out.extend_from_slice(index.settlement(s));
+            index.settlement(s, book, out);
         }
     } else if let Some(cond) = rule.reference {
         let limit = if cond == ReferenceCondition::Equal { b.structured } else { b.refs.len() };
         for r in &b.refs[..limit] {
-            out.extend_from_slice(index.reference(&r.value));
+            index.reference(&r.value, book, out);
         }
     } else {
         let currency = b.entry.currency;

@@ -19,8 +19,9 @@
 //! - Names: [`normalize_name`], [`name_similarity`].
 //!
 //! Candidate search never compares every pair: the book side is indexed by amount in minor units
-//! (a sorted array serving exact amounts and tolerance bands), by normalised reference and by
-//! settlement number, so a run costs about linear time in the input size.
+//! and date (a sorted array serving exact amounts in a date window and tolerance bands), and by
+//! the hashes of normalised references and settlement numbers, so a run costs about linear time
+//! in the input size.
 //!
 //! Depends on `bankrec-model` only; never on a file format crate (camt, tabular), on
 //! `bankrec-report`, or on the facade.

@@ -1,7 +1,7 @@
 //! Comparable views of the inputs, computed once per run: amounts in minor units, dates as day
 //! numbers, normalised names, references and settlement numbers, and the candidate index.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use bankrec_model::{AccountMap, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
@@ -205,8 +205,10 @@ fn currency_key(c: Currency) -> u32 {
 pub(crate) struct BookIndex {
     /// (currency, amount in minor units, date as day number or `i32::MIN`, position), sorted.
     by_amount: Vec<(u32, i64, i32, u32)>,
-    by_reference: HashMap<String, Vec<u32>>,
-    by_settlement: HashMap<String, Vec<u32>>,
+    /// (hash of the normalised reference, position), sorted; a hit is confirmed on the record.
+    by_reference: Vec<(u64, u32)>,
+    /// (hash of the settlement number, position), sorted.
+    by_settlement: Vec<(u64, u32)>,
 }
 
 /// Most candidates one amount lookup returns: a tolerance band over a dense ledger would otherwise
@@ -218,16 +220,21 @@ impl BookIndex {
         let mut by_amount: Vec<(u32, i64, i32, u32)> =
             book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, v.date.unwrap_or(i32::MIN), i as u32)).collect();
         by_amount.sort_unstable();
-        let mut by_reference: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_settlement: HashMap<String, Vec<u32>> = HashMap::new();
+        // Sorted arrays of hashes instead of maps of owned strings: no copy of any reference,
+        // one allocation each, and the same binary search as the amount index.
+        let mut by_reference: Vec<(u64, u32)> = Vec::with_capacity(book.len());
+        let mut by_settlement: Vec<(u64, u32)> = Vec::new();
         for (i, v) in book.iter().enumerate() {
             for r in &v.refs {
-                by_reference.entry(r.value.clone()).or_default().push(i as u32);
+                by_reference.push((key_hash(&r.value), i as u32));
             }
             if let Some(s) = &v.settlement {
-                by_settlement.entry(s.clone()).or_default().push(i as u32);
+                by_settlement.push((key_hash(s), i as u32));
             }
         }
+        by_reference.sort_unstable();
+        by_reference.dedup();
+        by_settlement.sort_unstable();
         BookIndex { by_amount, by_reference, by_settlement }
     }
 
@@ -266,11 +273,32 @@ impl BookIndex {
         false
     }
 
-    pub(crate) fn reference(&self, value: &str) -> &[u32] {
-        self.by_reference.get(value).map(Vec::as_slice).unwrap_or(&[])
+    /// Book records with this normalised reference, appended to `out`.
+    pub(crate) fn reference(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
+        for i in hits(&self.by_reference, key_hash(value)) {
+            if book[i as usize].refs.iter().any(|r| r.value == value) {
+                out.push(i);
+            }
+        }
     }
 
-    pub(crate) fn settlement(&self, value: &str) -> &[u32] {
-        self.by_settlement.get(value).map(Vec::as_slice).unwrap_or(&[])
+    /// Book records with this settlement number, appended to `out`.
+    pub(crate) fn settlement(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
+        for i in hits(&self.by_settlement, key_hash(value)) {
+            if book[i as usize].settlement.as_deref() == Some(value) {
+                out.push(i);
+            }
+        }
     }
+}
+
+/// A fixed-key hash (the same in every run, so candidate order never depends on a random seed).
+fn key_hash(value: &str) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
+/// Positions stored under a hash in a sorted `(hash, position)` array.
+fn hits(sorted: &[(u64, u32)], hash: u64) -> impl Iterator<Item = u32> + '_ {
+    let start = sorted.partition_point(|&(h, _)| h < hash);
+    sorted[start..].iter().take_while(move |&&(h, _)| h == hash).map(|&(_, i)| i)
 }
