@@ -326,6 +326,11 @@ impl ReconciliationStatement {
     }
 }
 
+// The stable snake_case name of an adjustment kind, as in the model's JSON (`bank_fee`).
+fn adjustment_label(kind: bankrec_model::AdjustmentKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| format!("{kind:?}"))
+}
+
 fn in_window(date: Option<Date>, from: Date, to: Date) -> bool {
     date.is_some_and(|d| from <= d && d <= to)
 }
@@ -465,8 +470,12 @@ fn reconcile(
             continue;
         }
         matched.add(diff)?;
-        let description =
-            record.adjustments.iter().map(|a| format!("{:?} {} {}", a.kind, a.amount, a.account.code)).collect::<Vec<_>>().join("; ");
+        let description = record
+            .adjustments
+            .iter()
+            .map(|a| format!("{} {} {}", adjustment_label(a.kind), a.amount, a.account.code))
+            .collect::<Vec<_>>()
+            .join("; ");
         items.push(OutstandingItem {
             kind: ItemKind::MatchedDifference,
             date: *date,
