@@ -328,18 +328,22 @@ fn write_json_doc<W: Write>(
 ) -> Result<(), ReportError> {
     let io = io_err(path);
     let js = json_err(path);
-    let mut header = serde_json::Map::new();
-    header.insert("report".into(), meta.file_stem.into());
-    header.insert("title".into(), meta.title.into());
+    // Header fields in a fixed order (report, title, title-block facts, generated_at), then the
+    // tables streamed row by row.
+    let mut fields: Vec<(String, serde_json::Value)> = vec![("report".into(), meta.file_stem.into()), ("title".into(), meta.title.into())];
     for (label, value) in &meta.lines {
-        let key = label.to_ascii_lowercase().replace([' ', '-'], "_");
-        header.insert(key, serde_json::to_value(value).map_err(&js)?);
+        fields.push((label.to_ascii_lowercase().replace([' ', '-'], "_"), serde_json::to_value(value).map_err(&js)?));
     }
-    header.insert("generated_at".into(), serde_json::to_value(TitleValue::DateTime(options.generated_at)).map_err(&js)?);
-    // Header fields, then the tables streamed row by row.
-    let head = serde_json::to_string(&header).map_err(&js)?;
-    // An object serialises as `{...}`; leave it open so the tables can follow.
-    out.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes()).map_err(&io)?;
+    fields.push(("generated_at".into(), serde_json::to_value(TitleValue::DateTime(options.generated_at)).map_err(&js)?));
+    out.write_all(b"{").map_err(&io)?;
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",").map_err(&io)?;
+        }
+        serde_json::to_writer(&mut out, key).map_err(&js)?;
+        out.write_all(b":").map_err(&io)?;
+        serde_json::to_writer(&mut out, value).map_err(&js)?;
+    }
     out.write_all(b",\"tables\":[").map_err(&io)?;
     for (i, table) in tables.iter().enumerate() {
         if i > 0 {
