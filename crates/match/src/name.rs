@@ -102,11 +102,13 @@ pub fn normalize_name(name: &str) -> String {
         lo += n;
     }
     let mut kept: Vec<&str> = words[lo..hi].to_vec();
-    if kept.len() == 1 || kept.windows(2).all(|w| w[0] <= w[1]) {
-        if lo == 0 && hi == words.len() {
-            return buf.trim_end().to_owned();
-        }
-        return kept.join(" ");
+    if lo == 0 && hi == words.len() && kept.windows(2).all(|w| w[0] <= w[1]) {
+        // Nothing dropped and already in order: the buffer is the result.
+        drop(kept);
+        drop(words);
+        let len = buf.trim_end().len();
+        buf.truncate(len);
+        return buf;
     }
     kept.sort_unstable();
     kept.join(" ")
