@@ -40,10 +40,21 @@ pub(crate) fn write_workbook<W: Write + Seek + Send>(
     out: W,
     path: &Path,
 ) -> Result<(), ReportError> {
+    write_workbook_with_limit(meta, tables, options, out, path, MAX_DATA_ROWS_PER_SHEET)
+}
+
+fn write_workbook_with_limit<W: Write + Seek + Send>(
+    meta: &ReportMeta,
+    tables: &[Box<dyn TableSource + '_>],
+    options: &ExportOptions,
+    out: W,
+    path: &Path,
+    rows_per_sheet: u32,
+) -> Result<(), ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_zip_compression_level(options.xlsx_compression_level.min(9));
     for table in tables {
-        let mut sheet = SheetWriter::start(&mut workbook, meta, table.as_ref(), options, path)?;
+        let mut sheet = SheetWriter::start(&mut workbook, meta, table.as_ref(), options, path, rows_per_sheet)?;
         let mut rows = RowWriter::new(&mut sheet, table.columns());
         table.write_rows(&mut rows)?;
         let totals = rows.into_totals();
@@ -142,6 +153,7 @@ struct SheetWriter<'w> {
     header_row: u32,
     next_row: u32,
     rows_on_sheet: u32,
+    rows_per_sheet: u32,
     widths: Vec<usize>,
     styles: Styles,
     path: &'w Path,
@@ -154,6 +166,7 @@ impl<'w> SheetWriter<'w> {
         table: &dyn TableSource,
         options: &ExportOptions,
         path: &'w Path,
+        rows_per_sheet: u32,
     ) -> Result<SheetWriter<'w>, ReportError> {
         let mut meta_lines: Vec<(String, TitleValue)> = meta.lines.iter().map(|(l, v)| ((*l).to_owned(), v.clone())).collect();
         meta_lines.push(("Generated at".to_owned(), TitleValue::DateTime(options.generated_at)));
@@ -169,6 +182,7 @@ impl<'w> SheetWriter<'w> {
             header_row: 0,
             next_row: 0,
             rows_on_sheet: 0,
+            rows_per_sheet: rows_per_sheet.max(1),
             widths: columns.iter().map(|c| c.header.chars().count() + 2).collect(),
             styles: Styles::new(),
             path,
@@ -299,7 +313,7 @@ impl<'w> SheetWriter<'w> {
 
 impl TableSink for SheetWriter<'_> {
     fn row(&mut self, currency: Option<Currency>, cells: &[Value<'_>]) -> Result<(), ReportError> {
-        if self.rows_on_sheet >= MAX_DATA_ROWS_PER_SHEET {
+        if self.rows_on_sheet >= self.rows_per_sheet {
             self.close_sheet()?;
             self.new_sheet()?;
         }
@@ -400,6 +414,52 @@ mod tests {
         assert_eq!(amount_width(Decimal::new(123_456_789, 2), 2), "1,234,567.89".len());
         assert_eq!(amount_width(Decimal::new(-5, 1), 2), "-0.50".len());
         assert_eq!(amount_width(Decimal::new(1500, 0), 0), "1,500".len());
+    }
+
+    struct Numbers(u32);
+
+    const NUMBER_COLUMNS: &[Column] = &[
+        crate::table::col("n", "N", Kind::Integer),
+        crate::table::col("currency", "Currency", Kind::Text),
+        crate::table::col("amount", "Amount", Kind::Amount { total: true }),
+    ];
+
+    impl TableSource for Numbers {
+        fn name(&self) -> &'static str {
+            "Numbers"
+        }
+        fn columns(&self) -> &'static [Column] {
+            NUMBER_COLUMNS
+        }
+        fn write_rows(&self, out: &mut RowWriter<'_>) -> Result<(), ReportError> {
+            for i in 0..self.0 {
+                out.row(
+                    Some(Currency::EUR),
+                    &[Value::Integer(i64::from(i)), Value::text("EUR"), Value::Amount(Decimal::new(i64::from(i), 2))],
+                )?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn rows_beyond_the_sheet_limit_continue_on_further_sheets() {
+        use calamine::{Data, Reader, Xlsx};
+        let meta = ReportMeta { file_stem: "T", title: "Test", lines: Vec::new() };
+        let tables: Vec<Box<dyn TableSource>> = vec![Box::new(Numbers(25))];
+        let options = ExportOptions::new("2024-01-01T00:00:00Z".parse().expect("ISO 8601"));
+        let mut buf = std::io::Cursor::new(Vec::new());
+        write_workbook_with_limit(&meta, &tables, &options, &mut buf, Path::new(""), 10).expect("written");
+        buf.set_position(0);
+        let mut wb: Xlsx<_> = Xlsx::new(buf).expect("xlsx");
+        assert_eq!(wb.sheet_names(), vec!["Numbers", "Numbers (2)", "Numbers (3)"]);
+        // Title, "Generated at", blank, header: data starts on row 4 of every sheet.
+        let third = wb.worksheet_range("Numbers (3)").expect("sheet");
+        assert_eq!(third.get_value((3, 0)), Some(&Data::String("N".into())));
+        assert_eq!(third.get_value((4, 0)), Some(&Data::Float(20.0)));
+        assert_eq!(third.get_value((8, 0)), Some(&Data::Float(24.0)));
+        assert_eq!(third.get_value((10, 0)), Some(&Data::String("Total EUR (25 rows)".into())));
+        assert_eq!(third.get_value((10, 2)), Some(&Data::Float(3.0)), "sum of 0.00..0.24 over all sheets");
     }
 
     #[test]
