@@ -4,15 +4,16 @@
 //!
 //! `cargo bench -p bankrec-benches --bench camt` runs the 10k-entry case (about 19 MB, in
 //! memory). The 1M-entry case (about 1.9 GB, streamed from a temporary file) runs when
-//! `BANKREC_BENCH_1M=1` is set. With `BANKREC_CAMT_STREAM=<file>` the binary instead streams that
-//! file once and prints its totals, for measuring peak memory with `/usr/bin/time -v` (see
-//! docs/performance.md); `BANKREC_CAMT_GENERATE=<file>` writes the 1M-entry file there first.
+//! `BANKREC_BENCH_1M=1` is set. `BANKREC_CAMT_GENERATE=<file>` (with `BANKREC_CAMT_ENTRIES`,
+//! default 1,000,000) only writes a file; `BANKREC_CAMT_STREAM=<file>` streams one once in
+//! `BANKREC_CAMT_MODE` `summary` (default), `events` or `scan`, for measuring time and peak memory
+//! with `/usr/bin/time -v` (see docs/performance.md).
 #![allow(missing_docs)]
 
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, BufWriter};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use bankrec::camt::{read_statements, CamtEvent, ReaderOptions, StatementReader};
@@ -80,42 +81,52 @@ fn camt053_read(c: &mut Criterion) {
     g.finish();
 }
 
-/// Streams one file and prints what it found, for `/usr/bin/time -v`.
-fn stream_once(path: PathBuf) {
-    if let Some(target) = std::env::var_os("BANKREC_CAMT_GENERATE") {
-        let target = PathBuf::from(target);
-        let started = Instant::now();
-        generate(&target, 1_000_000);
-        println!("generated {} in {:.1?}", target.display(), started.elapsed());
-    }
-    let len = std::fs::metadata(&path).expect("metadata").len();
+/// Streams one file in one mode and prints what it found, for `/usr/bin/time -v`.
+fn stream_once(path: &Path, mode: &str) {
+    let len = std::fs::metadata(path).expect("metadata").len();
     let started = Instant::now();
-    let mut reader = StatementReader::new(open(&path), &ReaderOptions::default());
-    while let Some(summary) = reader.next_summary() {
-        let s = summary.expect("valid camt");
-        println!(
-            "statement {} {} {}: {} entries, credits {}, debits {}, balances agree: {:?}, findings {}",
-            s.statement.id,
-            s.statement.account,
-            s.statement.currency,
-            s.entry_count,
-            s.booked_credit,
-            s.booked_debit,
-            s.balances_agree(),
-            s.findings.len()
-        );
+    match mode {
+        "scan" => {
+            let events = bare_scan(open(path));
+            println!("bare quick-xml scan: {events} events");
+        }
+        "events" => {
+            let entries = stream_entries(open(path));
+            println!("bankrec-camt event stream: {entries} entries");
+        }
+        _ => {
+            let mut reader = StatementReader::new(open(path), &ReaderOptions::default());
+            while let Some(summary) = reader.next_summary() {
+                let s = summary.expect("valid camt");
+                println!(
+                    "statement {} {} {}: {} entries, credits {}, debits {}, balances agree: {:?}, findings {}",
+                    s.statement.id,
+                    s.statement.account,
+                    s.statement.currency,
+                    s.entry_count,
+                    s.booked_credit,
+                    s.booked_debit,
+                    s.balances_agree(),
+                    s.findings.len()
+                );
+            }
+        }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("bankrec-camt summary stream: {len} bytes in {secs:.2} s = {:.0} MB/s", len as f64 / secs / 1e6);
-    let started = Instant::now();
-    let events = bare_scan(open(&path));
-    let secs = started.elapsed().as_secs_f64();
-    println!("bare quick-xml scan: {events} events in {secs:.2} s = {:.0} MB/s", len as f64 / secs / 1e6);
+    println!("{mode}: {len} bytes in {secs:.2} s = {:.0} MB/s (wall clock)", len as f64 / secs / 1e6);
 }
 
 fn main() {
+    if let Some(path) = std::env::var_os("BANKREC_CAMT_GENERATE") {
+        let entries = std::env::var("BANKREC_CAMT_ENTRIES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+        let started = Instant::now();
+        generate(Path::new(&path), entries);
+        println!("generated {entries} entries in {:.1?}", started.elapsed());
+        return;
+    }
     if let Some(path) = std::env::var_os("BANKREC_CAMT_STREAM") {
-        stream_once(PathBuf::from(path));
+        let mode = std::env::var("BANKREC_CAMT_MODE").unwrap_or_else(|_| "summary".into());
+        stream_once(Path::new(&path), &mode);
         return;
     }
     let mut c = Criterion::default().configure_from_args();

@@ -13,9 +13,13 @@ use crate::error::{CamtError, Location};
 use crate::options::Limits;
 use crate::tree::{NodeId, Tree};
 
-/// Counts bytes and lines as quick-xml consumes them and refuses to go past the bounds.
+/// Buffers the input itself, so that counting the lines of what quick-xml consumes needs no
+/// second look into the caller's reader, and refuses to go past the bounds.
 struct Source<R> {
     inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
     consumed: u64,
     newlines: u64,
     // Bytes consumed when the current event started, to bound a single event's size.
@@ -25,22 +29,11 @@ struct Source<R> {
     exceeded: Option<(&'static str, u64, u64)>,
 }
 
-impl<R: BufRead> Read for Source<R> {
-    // Required by `BufRead`; quick-xml only uses `fill_buf` and `consume`.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Source<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+impl<R: Read> Source<R> {
+    /// Reads the next chunk. The bounds are checked here, once per chunk, so that memory stays
+    /// bounded; the exact size of each event is checked after it is read (`event_too_long`).
+    #[cold]
+    fn refill(&mut self) -> io::Result<()> {
         if self.consumed > self.max_input {
             self.exceeded = Some(("max_input_bytes", self.max_input, self.consumed));
             return Err(io::Error::other("input too large"));
@@ -50,17 +43,49 @@ impl<R: BufRead> BufRead for Source<R> {
             self.exceeded = Some(("max_text_bytes", self.max_event, event));
             return Err(io::Error::other("text too long"));
         }
-        self.inner.fill_buf()
+        self.pos = 0;
+        self.filled = 0;
+        self.filled = loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Source<R> {
+    // Required by `BufRead`; quick-xml only uses `fill_buf` and `consume`.
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Source<R> {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos < self.filled {
+            return Ok(&self.buf[self.pos..self.filled]);
+        }
+        self.refill()?;
+        Ok(&self.buf[self.pos..self.filled])
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
-        // The bytes being consumed are still in the inner buffer: count their newlines.
-        if let Ok(buf) = self.inner.fill_buf() {
-            let upto = amt.min(buf.len());
-            self.newlines += buf[..upto].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        self.inner.consume(amt);
-        self.consumed += amt as u64;
+        let end = (self.pos + amt).min(self.filled);
+        self.newlines += self.buf[self.pos..end].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.consumed += (end - self.pos) as u64;
+        self.pos = end;
     }
 }
 
@@ -90,14 +115,17 @@ pub(crate) struct Xml<R> {
 }
 
 fn local(name: &str) -> &str {
-    match name.rfind(':') {
+    // Names are short: a plain loop beats a memrchr call.
+    match name.as_bytes().iter().rposition(|&b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
 }
 
 fn ccy_attr(e: &BytesStart<'_>) -> Option<String> {
-    if !e.attributes_raw().contains("Ccy") {
+    // Only amounts (`Amt`, `TtlAmt`, `RmtdAmt`, `TtlChrgsAndTaxAmt`, ...) carry a currency.
+    let raw = e.attributes_raw();
+    if raw.is_empty() || !local(e.name().into_inner()).ends_with("Amt") || !raw.contains("Ccy") {
         return None;
     }
     e.attributes().flatten().find(|a| local(a.key.as_ref()) == "Ccy").map(|a| a.value.trim().to_owned())
@@ -170,6 +198,9 @@ impl<R: BufRead> Xml<R> {
     pub(crate) fn new(inner: R, limits: Limits, file: Option<String>) -> Xml<R> {
         let source = Source {
             inner,
+            buf: vec![0; 64 * 1024].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
             consumed: 0,
             newlines: 0,
             mark: 0,

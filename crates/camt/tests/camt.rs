@@ -554,3 +554,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn notification_entry_is_superseded_by_the_booked_statement_entry() {
+    let ntfctn = MINIMAL
+        .replace("camt.053.001.02", "camt.054.001.08")
+        .replace("BkToCstmrStmt>", "BkToCstmrDbtCdtNtfctn>")
+        .replace("Stmt>", "Ntfctn>")
+        .replace("<Sts>BOOK</Sts>", "<Sts><Cd>PDNG</Cd></Sts><AcctSvcrRef>BANK-1</AcctSvcrRef>");
+    let stmt = MINIMAL.replace("<Sts>BOOK</Sts>", "<Sts>BOOK</Sts><AcctSvcrRef>BANK-1</AcctSvcrRef>");
+    let first = read_statements(ntfctn.as_bytes(), &ReaderOptions::default()).expect("camt.054");
+    let second = read_statements(stmt.as_bytes(), &ReaderOptions::default()).expect("camt.053");
+    assert_eq!(first.statements[0].kind, StatementKind::Notification);
+    assert_eq!(first.statements[0].entries[0].id, "BANK-1");
+    let mut archive = bankrec_model::StatementArchive::new();
+    archive.import(first.statements[0].clone(), None);
+    let outcome = archive.import(second.statements[0].clone(), None);
+    assert_eq!(outcome.superseded, vec!["BANK-1".to_owned()]);
+    assert_eq!(archive.entries().count(), 1, "nothing counted twice");
+}
