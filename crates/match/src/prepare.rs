@@ -9,7 +9,8 @@ use crate::name::normalize_name;
 use crate::reference::{classify_reference, extract_references, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN};
 
 /// The shortest check-digit-validated reference found in free text that counts as evidence
-/// against a book record with another reference.
+/// against a book record with another payment reference. A check digit on a short number is weak
+/// evidence: one random 4-digit group in ten passes the Finnish check.
 pub(crate) const STRONG_REFERENCE_LEN: usize = 8;
 
 /// A bank entry ready to compare.
@@ -32,14 +33,6 @@ pub(crate) struct BankView<'a> {
 }
 
 impl BankView<'_> {
-    /// True when the bank side carries a reference whose absence on the book side is evidence
-    /// against a pair: a structured field or a check-digit-validated number.
-    pub(crate) fn has_strong_reference(&self) -> bool {
-        // A check digit on a short number is weak evidence: one random 4-digit group in ten
-        // passes the Finnish check.
-        self.structured > 0 || self.refs.iter().any(|r| r.kind.is_check_digit_validated() && r.value.len() >= STRONG_REFERENCE_LEN)
-    }
-
     pub(crate) fn account_label(&self) -> &str {
         self.account_id.unwrap_or_else(|| self.entry.account.as_str())
     }

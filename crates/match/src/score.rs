@@ -4,8 +4,8 @@
 use bankrec_model::{Decimal, ScoreComponent};
 
 use crate::name::normalized_name_similarity;
-use crate::prepare::{BankView, BookRecord, BookView};
-use crate::reference::Reference;
+use crate::prepare::{BankView, BookRecord, BookView, STRONG_REFERENCE_LEN};
+use crate::reference::{Reference, ReferenceKind};
 use crate::rules::{DateField, ReferenceCondition, Rule};
 
 /// How a reference agreed.
@@ -125,6 +125,44 @@ fn reference_hit(b: &BankView<'_>, c: &BookView<'_>, condition: Option<Reference
     None
 }
 
+/// The kind of evidence a reference is, for telling a contradiction from absent evidence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefClass {
+    /// A payment reference whose check digits were validated (RF, QR, KID, OCR, ...).
+    Payment,
+    /// A document (invoice) number.
+    Document,
+}
+
+fn class(kind: ReferenceKind) -> Option<RefClass> {
+    match kind {
+        ReferenceKind::EndToEndId => None,
+        ReferenceKind::Document => Some(RefClass::Document),
+        _ => Some(RefClass::Payment),
+    }
+}
+
+/// True when the bank entry carries a reference of the same class as one of the book record's
+/// (a payment reference against a payment reference, a structured document number against a
+/// document number) and none agreed: the payer quoted something else. A reference the bank side
+/// cannot show (an internal book reference, a payer's end-to-end id against our document number)
+/// is absent evidence and must not count against the pair.
+fn contradicts(b: &BankView<'_>, c: &BookView<'_>) -> bool {
+    let strong = b.refs.iter().enumerate().filter_map(|(i, r)| {
+        let structured = i < b.structured;
+        match class(r.kind)? {
+            RefClass::Payment if structured || r.value.len() >= STRONG_REFERENCE_LEN => Some(RefClass::Payment),
+            RefClass::Document if structured => Some(RefClass::Document),
+            _ => None,
+        }
+    });
+    let mut bank_classes = [false; 2];
+    for k in strong {
+        bank_classes[k as usize] = true;
+    }
+    c.refs.iter().filter_map(|r| class(r.kind)).any(|k| bank_classes[k as usize])
+}
+
 /// Scores a pair under a rule; `None` when a hard condition fails. Bank-only conditions are
 /// checked by [`bank_admissible`].
 pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Option<Eval> {
@@ -214,7 +252,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
     let reference = match ref_hit {
         Some((RefHit::Structured(_) | RefHit::Text(_), _)) => Some(1.0),
         Some((RefHit::Similar(_), _)) => Some(0.75),
-        None if !c.refs.is_empty() && b.has_strong_reference() => Some(0.0),
+        None if contradicts(b, c) => Some(0.0),
         None => None,
     };
     // Name.

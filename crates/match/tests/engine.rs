@@ -121,6 +121,34 @@ fn same_amount_same_day_is_told_apart_by_name_or_proposed_as_ambiguous() {
     assert!(out.unmatched_bank[0].reasons[0].contains("ambiguous"), "{:?}", out.unmatched_bank[0]);
 }
 
+/// The demo salary payment: a payer's end-to-end id on the bank side and an internal book
+/// reference on the ledger side are different kinds of evidence, so the missing reference must not
+/// pull the score down (it did: 0.575, below the proposal minimum). A payment reference that
+/// differs from the book's payment reference still counts against the pair.
+#[test]
+fn a_reference_the_bank_cannot_show_does_not_count_against() {
+    let mut salary = bank("NL-24111501", -320000, date!(2024 - 11 - 15), Some("Max Mustermann"), "Gehalt November 2024");
+    salary.transaction.refs.end_to_end_id = Some("E2E-20241115-0042".into());
+    let line = ledger("L-2002", -320000, date!(2024 - 11 - 14), Some("Max Mustermann"), Some("PAY-2024-11"));
+    let outcome = run(std::slice::from_ref(&salary), std::slice::from_ref(&line), &[]);
+    assert_eq!(outcome.matches.len(), 1, "{outcome:#?}");
+    let m = &outcome.matches[0];
+    assert_eq!(
+        (m.bank_entries.as_slice(), m.ledger_entries.as_slice()),
+        (["NL-24111501".to_owned()].as_slice(), ["L-2002".to_owned()].as_slice())
+    );
+    assert_eq!(m.origin_label(), "amount_date_name");
+    assert!((m.score - 0.958).abs() < 1e-9, "score {}", m.score);
+    assert!(m.components.iter().all(|c| c.name != "reference"), "{:?}", m.components);
+
+    // Contradiction: the payer quoted another valid RF reference than the book's.
+    let mut quoted = bank("B-2", 24800, date!(2024 - 11 - 15), Some("Max Mustermann"), "RF18 5390 0754 7034");
+    quoted.transaction.refs.end_to_end_id = None;
+    let other = ledger("L-3", 24800, date!(2024 - 11 - 14), Some("Max Mustermann"), Some("RF40 1234 5678 9012 3456 7890 1"));
+    let outcome = run(&[quoted], &[other], &[]);
+    assert!(outcome.matches.is_empty(), "{outcome:#?}");
+}
+
 #[test]
 fn bank_fee_within_tolerance_gets_an_adjustment_line() {
     let b = bank("B1", 99_250, date!(2024 - 04 - 10), Some("Dupont SA"), "Facture INV-2024-0042");
