@@ -7,7 +7,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let strict = ReaderOptions::builder().max_input_bytes(1 << 20).max_elements_per_record(10_000).build().expect("valid options");
-    let lenient = ReaderOptions::builder().lenient().max_input_bytes(1 << 20).max_elements_per_record(10_000).build().expect("valid options");
+    let lenient =
+        ReaderOptions::builder().lenient().max_input_bytes(1 << 20).max_elements_per_record(10_000).build().expect("valid options");
     let s = read_statements(data, &strict);
     let l = read_statements(data, &lenient).expect("lenient mode always returns");
     if let Ok(s) = &s {
