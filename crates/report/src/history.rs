@@ -6,6 +6,7 @@
 //! rows from any iterator straight to a file, which is how very large exports stay in constant
 //! memory.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Seek, Write};
@@ -426,8 +427,8 @@ fn columns(kind: HistoryKind) -> &'static [Column] {
 }
 
 fn write_row(out: &mut RowWriter<'_>, kind: HistoryKind, r: &HistoryRow) -> Result<(), ReportError> {
-    let match_records = r.match_records.join(", ");
-    let slips = r.slip_numbers.join(", ");
+    let match_records = joined(&r.match_records);
+    let slips = joined(&r.slip_numbers);
     let status = match r.status {
         EntryStatus::Booked => "booked",
         EntryStatus::Pending => "pending",
@@ -467,11 +468,20 @@ fn write_row(out: &mut RowWriter<'_>, kind: HistoryKind, r: &HistoryRow) -> Resu
         Value::opt_text(r.statement.as_deref()),
         Value::text(status),
         Value::Bool(r.is_matched()),
-        if match_records.is_empty() { Value::Empty } else { Value::text(&match_records) },
-        if slips.is_empty() { Value::Empty } else { Value::text(&slips) },
+        if match_records.is_empty() { Value::Empty } else { Value::Text(match_records) },
+        if slips.is_empty() { Value::Empty } else { Value::Text(slips) },
         Value::opt_text(r.gl_account.as_deref()),
     ]);
     out.row(Some(r.currency), &cells)
+}
+
+// The items separated by ", "; a single item is borrowed, not copied (the usual case, once per row).
+fn joined(items: &[String]) -> Cow<'_, str> {
+    match items {
+        [] => Cow::Borrowed(""),
+        [one] => Cow::Borrowed(one),
+        many => Cow::Owned(many.join(", ")),
+    }
 }
 
 fn history_meta(kind: HistoryKind, period: Option<(Option<Date>, Option<Date>)>, accounts: &[String]) -> ReportMeta {

@@ -120,11 +120,29 @@ impl Styles {
 /// Decimals to show: the currency's minor units (2 when unknown), more when the amount has them.
 pub(crate) fn decimals_for(currency: Option<Currency>, amount: Decimal) -> u32 {
     let units = currency.and_then(|c| c.minor_units()).unwrap_or(2);
+    // Normalizing only lowers the scale, so an amount already within the minor units needs none.
+    if amount.scale() <= units {
+        return units.min(15);
+    }
     units.max(amount.normalize().scale()).min(15)
 }
 
 fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_ymd(d.year().clamp(1900, 9999) as u16, u8::from(d.month()), d.day())
+}
+
+// The Excel serial number of a date, computed directly for the dates where Excel's calendar is
+// the proleptic Gregorian one (from 1900-03-01, after Excel's phantom 1900-02-29); the data cells'
+// date comes through here once per cell. Earlier and later dates go through `ExcelDateTime`.
+fn excel_date_serial(d: Date) -> Result<f64, XlsxError> {
+    const EPOCH: Date = time::macros::date!(1899 - 12 - 30);
+    const FIRST: Date = time::macros::date!(1900 - 03 - 01);
+    const LAST: Date = time::macros::date!(9999 - 12 - 31);
+    if (FIRST..=LAST).contains(&d) {
+        Ok((d - EPOCH).whole_days() as f64)
+    } else {
+        Ok(excel_date(d)?.to_excel())
+    }
 }
 
 fn excel_datetime(t: Timestamp) -> Result<ExcelDateTime, XlsxError> {
@@ -330,12 +348,17 @@ impl TableSink for SheetWriter<'_> {
                     sheet.write_string(row, col, t.as_ref()).map_err(&e)?;
                     if t.len() > MAX_WIDTH {
                         MAX_WIDTH
+                    } else if t.len() + 2 <= self.widths[c] {
+                        // Characters never outnumber bytes: the column is already wide enough.
+                        0
                     } else {
                         t.chars().count()
                     }
                 }
                 Value::Date(d) => {
-                    sheet.write_datetime(row, col, excel_date(*d).map_err(&e)?).map_err(&e)?;
+                    // The column's date format makes the serial number a date: the cell is the
+                    // same `<v>` an `ExcelDateTime` writes, without building one per cell.
+                    sheet.write_number(row, col, excel_date_serial(*d).map_err(&e)?).map_err(&e)?;
                     10
                 }
                 Value::DateTime(t) => {
@@ -388,7 +411,8 @@ fn digits(mut n: u128) -> usize {
 
 // Displayed width of `#,##0.00`-style text without formatting it.
 fn amount_width(a: Decimal, decimals: u32) -> usize {
-    let int = a.abs().trunc().to_u128().unwrap_or(u128::MAX);
+    // Integer part from the mantissa (scale is at most 28, so the power fits in u128).
+    let int = a.mantissa().unsigned_abs() / 10u128.pow(a.scale());
     let d = digits(int);
     d + (d - 1) / 3 + if decimals > 0 { decimals as usize + 1 } else { 0 } + usize::from(a.is_sign_negative())
 }
@@ -410,10 +434,27 @@ mod tests {
     }
 
     #[test]
+    fn date_serials_agree_with_excel_datetime() {
+        use time::macros::date;
+        let mut d = date!(1900 - 01 - 01);
+        while d <= date!(2100 - 12 - 31) {
+            let expected = excel_date(d).expect("in range").to_excel();
+            assert_eq!(excel_date_serial(d).expect("in range"), expected, "{d}");
+            d += time::Duration::days(1);
+        }
+        for d in [date!(1850 - 06 - 15), date!(9999 - 12 - 31)] {
+            assert_eq!(excel_date_serial(d).expect("in range"), excel_date(d).expect("in range").to_excel(), "{d}");
+        }
+        assert_eq!(excel_date_serial(date!(2024 - 01 - 01)).expect("in range"), 45292.0);
+    }
+
+    #[test]
     fn amount_width_counts_separators_sign_and_decimals() {
         assert_eq!(amount_width(Decimal::new(123_456_789, 2), 2), "1,234,567.89".len());
         assert_eq!(amount_width(Decimal::new(-5, 1), 2), "-0.50".len());
         assert_eq!(amount_width(Decimal::new(1500, 0), 0), "1,500".len());
+        assert_eq!(amount_width(Decimal::MAX, 2), "79,228,162,514,264,337,593,543,950,335.00".len());
+        assert_eq!(amount_width(Decimal::new(999, 3), 3), "0.999".len());
     }
 
     struct Numbers(u32);
