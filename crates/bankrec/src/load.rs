@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use bankrec_match::RuleSet;
-use bankrec_model::{AccountMap, BankAccount, ImportError, LedgerEntry, OpenItem, Statement};
+use bankrec_model::{AccountId, AccountMap, BankAccount, Currency, Decimal, ImportError, LedgerEntry, OpenItem, Statement};
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -29,6 +29,12 @@ pub struct LoadOptions {
     pub accounts: Option<AccountMap>,
     /// GL account code given to ledger lines when the layout has no GL column.
     pub gl_account: Option<String>,
+    /// The account of a CSV/spreadsheet statement whose layout does not name it.
+    pub account: Option<AccountId>,
+    /// The currency of a CSV/spreadsheet statement whose layout does not name it.
+    pub currency: Option<Currency>,
+    /// Opening and closing balance of a CSV/spreadsheet statement whose layout lacks them.
+    pub balances: Option<(Decimal, Decimal)>,
 }
 
 impl LoadOptions {
@@ -47,6 +53,24 @@ impl LoadOptions {
     /// this GL account code: the GL account of the bank account the ledger belongs to.
     pub fn gl_account(mut self, code: impl Into<String>) -> Self {
         self.gl_account = Some(code.into());
+        self
+    }
+
+    /// The account of CSV/spreadsheet statements whose layout does not name it.
+    pub fn account(mut self, account: AccountId) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// The currency of CSV/spreadsheet statements whose layout does not name it.
+    pub fn currency(mut self, currency: Currency) -> Self {
+        self.currency = Some(currency);
+        self
+    }
+
+    /// Opening and closing balance (signed) of CSV/spreadsheet statements whose layout lacks them.
+    pub fn balances(mut self, opening: Decimal, closing: Decimal) -> Self {
+        self.balances = Some((opening, closing));
         self
     }
 
@@ -83,7 +107,7 @@ pub fn load_statements(path: impl AsRef<Path>, options: &LoadOptions) -> Result<
         #[cfg(feature = "tabular")]
         Some(template) => {
             let template = load_template(path, template)?;
-            let read = bankrec_tabular::read_statement_file(path, &template, &tabular_options(options))
+            let read = bankrec_tabular::read_statement_file(path, &template, &tabular_options(path, options))
                 .map_err(|e| refused(path, e.to_import_error()))?;
             Ok(Loaded { records: read.statements, findings: read.findings })
         }
@@ -112,13 +136,22 @@ fn load_template(path: &Path, name_or_path: &str) -> Result<bankrec_tabular::Tem
 }
 
 #[cfg(feature = "tabular")]
-fn tabular_options(options: &LoadOptions) -> bankrec_tabular::ReadOptions {
+fn tabular_options(path: &Path, options: &LoadOptions) -> bankrec_tabular::ReadOptions {
     let mode = if options.lenient { bankrec_tabular::Mode::Lenient } else { bankrec_tabular::Mode::Strict };
-    let read = bankrec_tabular::ReadOptions::new().with_mode(mode);
-    match &options.gl_account {
-        Some(code) => read.with_gl_account(code.clone()),
-        None => read,
+    let mut read = bankrec_tabular::ReadOptions::new().with_mode(mode).with_file_name(display(path));
+    if let Some(code) = &options.gl_account {
+        read = read.with_gl_account(code.clone());
     }
+    if let Some(account) = &options.account {
+        read = read.with_account(account.clone());
+    }
+    if let Some(currency) = options.currency {
+        read = read.with_currency(currency);
+    }
+    if let Some((opening, closing)) = options.balances {
+        read = read.with_balances(opening, closing);
+    }
+    read
 }
 
 /// Reads ledger entries from a CSV or spreadsheet, with the default ledger layout unless the
@@ -127,8 +160,8 @@ fn tabular_options(options: &LoadOptions) -> bankrec_tabular::ReadOptions {
 pub fn load_ledger(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Loaded<LedgerEntry>, Error> {
     let path = path.as_ref();
     let template = load_template(path, options.template.as_deref().unwrap_or(DEFAULT_LEDGER_TEMPLATE))?;
-    let read =
-        bankrec_tabular::read_ledger_file(path, &template, &tabular_options(options)).map_err(|e| refused(path, e.to_import_error()))?;
+    let read = bankrec_tabular::read_ledger_file(path, &template, &tabular_options(path, options))
+        .map_err(|e| refused(path, e.to_import_error()))?;
     Ok(Loaded { records: read.entries, findings: read.findings })
 }
 
@@ -138,7 +171,7 @@ pub fn load_ledger(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Load
 pub fn load_open_items(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Loaded<OpenItem>, Error> {
     let path = path.as_ref();
     let template = load_template(path, options.template.as_deref().unwrap_or(DEFAULT_OPEN_ITEMS_TEMPLATE))?;
-    let read = bankrec_tabular::read_open_items_file(path, &template, &tabular_options(options))
+    let read = bankrec_tabular::read_open_items_file(path, &template, &tabular_options(path, options))
         .map_err(|e| refused(path, e.to_import_error()))?;
     Ok(Loaded { records: read.items, findings: read.findings })
 }

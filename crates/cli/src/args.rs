@@ -27,7 +27,8 @@ Examples:
   bankrec parse --lenient *.xml                     every good record, and an error for each bad one
   bankrec parse --summary big-statement.xml         one line per statement, streaming (any file size)
   bankrec parse --template ing-nl export.csv        a CSV statement through a built-in template
-  bankrec parse --template my-bank.toml export.xlsx a spreadsheet through your own template")]
+  bankrec parse --template my-bank.toml export.xlsx a spreadsheet through your own template
+  bankrec parse --template revolut --account LT123 --currency EUR revolut.csv   facts the file lacks")]
     Parse(ParseArgs),
     /// Match statements with the ledger and open items; write matches, proposals and reports.
     #[command(after_help = "\
@@ -75,6 +76,25 @@ pub(crate) struct ParseArgs {
     /// Read CSV/spreadsheet files with this template: a built-in name or a TOML/JSON file.
     #[arg(long, value_name = "NAME|FILE")]
     pub(crate) template: Option<String>,
+    #[command(flatten)]
+    pub(crate) statement: StatementFacts,
+}
+
+/// What a CSV/spreadsheet statement may not say about itself.
+#[derive(Debug, Args)]
+pub(crate) struct StatementFacts {
+    /// The account (IBAN or other id) of CSV/spreadsheet statements whose layout does not name it.
+    #[arg(long, value_name = "IBAN|ID")]
+    pub(crate) account: Option<String>,
+    /// The currency of CSV/spreadsheet statements whose layout does not name it.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) currency: Option<String>,
+    /// Opening balance (signed) of a CSV/spreadsheet statement whose layout lacks it.
+    #[arg(long, value_name = "AMOUNT", requires = "closing_balance", allow_hyphen_values = true)]
+    pub(crate) opening_balance: Option<String>,
+    /// Closing balance (signed) of a CSV/spreadsheet statement whose layout lacks it.
+    #[arg(long, value_name = "AMOUNT", requires = "opening_balance", allow_hyphen_values = true)]
+    pub(crate) closing_balance: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +141,8 @@ pub(crate) struct ReconcileArgs {
     /// Read statements leniently (good records kept, bad ones reported).
     #[arg(long)]
     pub(crate) lenient: bool,
+    #[command(flatten)]
+    pub(crate) statement: StatementFacts,
 }
 
 #[derive(Debug, Args)]
@@ -160,4 +182,25 @@ pub(crate) struct DemoArgs {
     /// The demo data directory (the repository's examples/data by default).
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
+}
+
+impl StatementFacts {
+    /// Adds the facts given on the command line to the load options.
+    pub(crate) fn apply(&self, mut options: bankrec::LoadOptions) -> Result<bankrec::LoadOptions, crate::failure::Failure> {
+        use crate::failure::Failure;
+        if let Some(account) = &self.account {
+            options = options.account(bankrec::AccountId::parse_any(account)?);
+        }
+        if let Some(code) = &self.currency {
+            options = options.currency(code.parse()?);
+        }
+        if let (Some(opening), Some(closing)) = (&self.opening_balance, &self.closing_balance) {
+            let amount = |flag: &str, text: &str| {
+                text.parse::<bankrec::Decimal>()
+                    .map_err(|_| Failure::new(format!("{flag} {text:?}: expected a decimal amount such as -1250.00")))
+            };
+            options = options.balances(amount("--opening-balance", opening)?, amount("--closing-balance", closing)?);
+        }
+        Ok(options)
+    }
 }

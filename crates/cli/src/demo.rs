@@ -37,6 +37,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
         open_items_template: None,
         accounts: Some(&accounts),
         lenient: false,
+        facts: None,
     };
     let mut state = ReconciliationState::new();
     let loaded = load_into(&mut state, &inputs)?;

@@ -13,7 +13,7 @@ pub(crate) fn run(args: &ParseArgs) -> Result<u8, Failure> {
     if args.summary && args.template.is_none() {
         return summary(args);
     }
-    let options = LoadOptions::new().lenient(args.lenient).template(args.template.clone());
+    let options = args.statement.apply(LoadOptions::new().lenient(args.lenient).template(args.template.clone()))?;
     let mut statements: Vec<Statement> = Vec::new();
     let mut errors: Vec<ImportError> = Vec::new();
     let mut failed = false;

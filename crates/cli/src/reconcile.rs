@@ -34,6 +34,7 @@ pub(crate) struct RunInputs<'a> {
     pub(crate) open_items_template: Option<&'a str>,
     pub(crate) accounts: Option<&'a Path>,
     pub(crate) lenient: bool,
+    pub(crate) facts: Option<&'a crate::args::StatementFacts>,
 }
 
 /// What reading the inputs into a state found: every finding, and whether a file was refused.
@@ -97,7 +98,10 @@ pub(crate) fn load_into(state: &mut ReconciliationState, inputs: &RunInputs<'_>)
     let bar = crate::progress::bar(inputs.statements.len() as u64, "reading statements");
     let mut statements = Vec::new();
     for path in inputs.statements {
-        let opts = options.clone().template(inputs.statement_template);
+        let mut opts = options.clone().template(inputs.statement_template);
+        if let Some(facts) = inputs.facts {
+            opts = facts.apply(opts)?;
+        }
         statements.extend(collect(load_statements(path, &opts), inputs.lenient, &mut loaded)?);
         bar.inc(1);
     }
@@ -192,6 +196,7 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         open_items_template: args.open_items_template.as_deref(),
         accounts: args.accounts.as_deref(),
         lenient: args.lenient,
+        facts: Some(&args.statement),
     };
     let loaded = load_into(&mut state, &inputs)?;
     if loaded.refused {

@@ -174,3 +174,19 @@ fn bad_arguments_and_missing_files_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn parse_reads_a_bank_csv_through_a_template_with_facts_from_flags() {
+    let csv = repo().join("crates/tabular/tests/fixtures/ofxrevolut-revolut-2022-01.csv");
+    let refused = bankrec(&["parse", "--template", "revolut", path(&csv)]);
+    assert_eq!(refused.status.code(), Some(2), "the layout names no account");
+    assert_eq!(json(&refused)["errors"][0]["code"], "missing_field");
+    let out = bankrec(&["parse", "--template", "revolut", "--account", "LT601010012345678901", "--currency", "EUR", path(&csv)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json(&out);
+    assert_eq!(doc["statements"][0]["account"], "LT601010012345678901");
+    assert_eq!(doc["statements"][0]["entries"].as_array().map(Vec::len), Some(9));
+    let unknown = bankrec(&["parse", "--template", "no-such-bank", path(&csv)]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-bank"));
+}
