@@ -71,7 +71,7 @@ pub fn normalize_name(name: &str) -> String {
             buf.push(' ');
         }
     }
-    let words: Vec<&str> = buf.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<&str> = buf.split(' ').filter(|w| !w.is_empty()).collect();
     // Legal forms sit at either end ("Oy Suomi Ab", "Nordisk Tre A/S"); in the middle they are
     // part of the name ("Åsa Ström" keeps "asa"). "a s" from "A/S" counts as one.
     let form_at = |w: &[&str], end: bool| -> usize {
@@ -101,10 +101,10 @@ pub fn normalize_name(name: &str) -> String {
         }
         lo += n;
     }
-    let mut kept: Vec<&str> = words[lo..hi].to_vec();
-    if lo == 0 && hi == words.len() && kept.windows(2).all(|w| w[0] <= w[1]) {
+    let all = lo == 0 && hi == words.len();
+    let kept = &mut words[lo..hi];
+    if all && kept.windows(2).all(|w| w[0] <= w[1]) {
         // Nothing dropped and already in order: the buffer is the result.
-        drop(kept);
         drop(words);
         let len = buf.trim_end().len();
         buf.truncate(len);

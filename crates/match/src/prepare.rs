@@ -193,15 +193,64 @@ fn currency_key(c: Currency) -> u32 {
 }
 
 /// The candidate index over the book side: amounts sorted (a range query serves exact amounts and
-/// tolerance bands alike), and hash maps from normalised reference and settlement number.
+/// tolerance bands alike), and hash tables from amount, normalised reference and settlement
+/// number.
 #[derive(Debug)]
 pub(crate) struct BookIndex {
     /// (currency, amount in minor units, date as day number or `i32::MIN`, position), sorted.
     by_amount: Vec<(u32, i64, i32, u32)>,
-    /// (hash of the normalised reference, position), sorted; a hit is confirmed on the record.
-    by_reference: Vec<(u64, u32)>,
-    /// (hash of the settlement number, position), sorted.
-    by_settlement: Vec<(u64, u32)>,
+    /// (currency, amount) to its run `[start, end)` of `by_amount`: an exact amount costs one
+    /// probe instead of a binary search over the whole array (about 20 cache misses at 1M).
+    amount_runs: Slots<(u32, u32)>,
+    /// Hash of the normalised reference to position; a hit is confirmed on the record.
+    by_reference: Slots<u32>,
+    /// Hash of the settlement number to position; confirmed on the record.
+    by_settlement: Slots<u32>,
+}
+
+/// An open-addressing hash table (linear probing, at most half full) from a 64-bit key hash to
+/// values: no allocation per key, and a lookup usually touches one cache line.
+#[derive(Debug)]
+struct Slots<V> {
+    slots: Vec<Option<(u64, V)>>,
+    mask: usize,
+}
+
+/// Spreads a hash over the table (Fibonacci hashing): the amount keys are not hashed otherwise.
+fn spread(hash: u64) -> u64 {
+    hash.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
+}
+
+impl<V: Copy + PartialEq> Slots<V> {
+    fn with_entries(entries: &[(u64, V)]) -> Slots<V> {
+        let len = (entries.len() * 2).next_power_of_two().max(8);
+        let mut t = Slots { slots: vec![None; len], mask: len - 1 };
+        for &(h, v) in entries {
+            let mut i = spread(h) as usize & t.mask;
+            loop {
+                match t.slots[i] {
+                    None => {
+                        t.slots[i] = Some((h, v));
+                        break;
+                    }
+                    Some(slot) if slot == (h, v) => break,
+                    Some(_) => i = (i + 1) & t.mask,
+                }
+            }
+        }
+        t
+    }
+
+    /// The values stored under a hash, in insertion order.
+    fn get(&self, hash: u64) -> impl Iterator<Item = V> + '_ {
+        let start = spread(hash) as usize & self.mask;
+        let (tail, head) = self.slots.split_at(start);
+        head.iter().chain(tail).map_while(|s| *s).filter(move |&(h, _)| h == hash).map(|(_, v)| v)
+    }
+}
+
+fn amount_key(currency: u32, minor: i64) -> u64 {
+    (u64::from(currency) << 40) ^ (minor as u64)
 }
 
 /// Most candidates one amount lookup returns: a tolerance band over a dense ledger would otherwise
@@ -213,30 +262,50 @@ impl BookIndex {
         let mut by_amount: Vec<(u32, i64, i32, u32)> =
             book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, v.date.unwrap_or(i32::MIN), i as u32)).collect();
         by_amount.sort_unstable();
-        // Sorted arrays of hashes instead of maps of owned strings: no copy of any reference,
-        // one allocation each, and the same binary search as the amount index.
-        let mut by_reference: Vec<(u64, u32)> = Vec::with_capacity(book.len());
-        let mut by_settlement: Vec<(u64, u32)> = Vec::new();
+        let mut runs: Vec<(u64, (u32, u32))> = Vec::new();
+        let mut start = 0usize;
+        for chunk in by_amount.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+            let end = start + chunk.len();
+            runs.push((amount_key(chunk[0].0, chunk[0].1), (start as u32, end as u32)));
+            start = end;
+        }
+        let mut refs: Vec<(u64, u32)> = Vec::with_capacity(book.len());
+        let mut settlements: Vec<(u64, u32)> = Vec::new();
         for (i, v) in book.iter().enumerate() {
             for r in &v.refs {
-                by_reference.push((key_hash(&r.value), i as u32));
+                refs.push((key_hash(&r.value), i as u32));
             }
             if let Some(s) = &v.settlement {
-                by_settlement.push((key_hash(s), i as u32));
+                settlements.push((key_hash(s), i as u32));
             }
         }
-        by_reference.sort_unstable();
-        by_reference.dedup();
-        by_settlement.sort_unstable();
-        BookIndex { by_amount, by_reference, by_settlement }
+        BookIndex {
+            by_amount,
+            amount_runs: Slots::with_entries(&runs),
+            by_reference: Slots::with_entries(&refs),
+            by_settlement: Slots::with_entries(&settlements),
+        }
+    }
+
+    /// The run of `by_amount` with exactly this currency and amount.
+    fn amount_run(&self, key: u32, minor: i64) -> &[(u32, i64, i32, u32)] {
+        self.amount_runs
+            .get(amount_key(key, minor))
+            .map(|(s, e)| &self.by_amount[s as usize..e as usize])
+            .find(|run| run.first().is_some_and(|&(c, m, _, _)| (c, m) == (key, minor)))
+            .unwrap_or(&[])
     }
 
     /// Book records in a currency whose amount in minor units lies in `[low, high]`, at most
     /// [`MAX_AMOUNT_CANDIDATES`]; the bool says whether the list was cut.
     pub(crate) fn amount_range(&self, currency: Currency, low: i64, high: i64, out: &mut Vec<u32>) -> bool {
         let key = currency_key(currency);
-        let start = self.by_amount.partition_point(|&(c, m, _, _)| (c, m) < (key, low));
-        for &(c, m, _, i) in &self.by_amount[start..] {
+        let slice = if low == high {
+            self.amount_run(key, low)
+        } else {
+            &self.by_amount[self.by_amount.partition_point(|&(c, m, _, _)| (c, m) < (key, low))..]
+        };
+        for &(c, m, _, i) in slice {
             if c != key || m > high {
                 return false;
             }
@@ -249,13 +318,13 @@ impl BookIndex {
     }
 
     /// Book records in a currency with exactly this amount in minor units and a date in
-    /// `[from, to]` (day numbers): a range of the sorted index, so many equal amounts on other
+    /// `[from, to]` (day numbers): a range of the amount's run, so many equal amounts on other
     /// days cost nothing.
     pub(crate) fn amount_on_dates(&self, currency: Currency, minor: i64, from: i32, to: i32, out: &mut Vec<u32>) -> bool {
-        let key = currency_key(currency);
-        let start = self.by_amount.partition_point(|&(c, m, d, _)| (c, m, d) < (key, minor, from));
-        for &(c, m, d, i) in &self.by_amount[start..] {
-            if c != key || m != minor || d > to {
+        let run = self.amount_run(currency_key(currency), minor);
+        let start = run.partition_point(|&(_, _, d, _)| d < from);
+        for &(_, _, d, i) in &run[start..] {
+            if d > to {
                 return false;
             }
             if out.len() >= MAX_AMOUNT_CANDIDATES {
@@ -268,7 +337,7 @@ impl BookIndex {
 
     /// Book records with this normalised reference, appended to `out`.
     pub(crate) fn reference(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
-        for i in hits(&self.by_reference, key_hash(value)) {
+        for i in self.by_reference.get(key_hash(value)) {
             if book[i as usize].refs.iter().any(|r| r.value == value) {
                 out.push(i);
             }
@@ -277,7 +346,7 @@ impl BookIndex {
 
     /// Book records with this settlement number, appended to `out`.
     pub(crate) fn settlement(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
-        for i in hits(&self.by_settlement, key_hash(value)) {
+        for i in self.by_settlement.get(key_hash(value)) {
             if book[i as usize].settlement.as_deref() == Some(value) {
                 out.push(i);
             }
@@ -288,10 +357,4 @@ impl BookIndex {
 /// A fixed-key hash (the same in every run, so candidate order never depends on a random seed).
 fn key_hash(value: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
-}
-
-/// Positions stored under a hash in a sorted `(hash, position)` array.
-fn hits(sorted: &[(u64, u32)], hash: u64) -> impl Iterator<Item = u32> + '_ {
-    let start = sorted.partition_point(|&(h, _)| h < hash);
-    sorted[start..].iter().take_while(move |&&(h, _)| h == hash).map(|&(_, i)| i)
 }

@@ -133,14 +133,16 @@ fn dv(b: u8) -> u32 {
     u32::from(b - b'0')
 }
 
-/// Remainder of a string of digits and letters (A=10 .. Z=35) modulo 97, as ISO 7064 mod 97-10.
-fn mod97(s: &str) -> Option<u32> {
-    let mut r: u32 = 0;
-    for c in s.chars() {
-        let v = c.to_digit(36)?;
-        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
-    }
-    Some(r)
+/// Remainder of ASCII digits and letters (A=10 .. Z=35) modulo 97, as ISO 7064 mod 97-10.
+fn mod97(bytes: impl Iterator<Item = u8>) -> u32 {
+    bytes.fold(0, |r, b| {
+        let v = char::from(b).to_digit(36).unwrap_or(0);
+        if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        }
+    })
 }
 
 /// ISO 11649 creditor reference: `RF`, two check digits, 1 to 21 letters or digits; spaces allowed.
@@ -150,15 +152,24 @@ fn mod97(s: &str) -> Option<u32> {
 /// assert!(!bankrec_match::is_valid_rf("RF19 5390 0754 7034"));
 /// ```
 pub fn is_valid_rf(text: &str) -> bool {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if !s.is_ascii() || !(5..=25).contains(&s.len()) || !s.starts_with("RF") || !s[2..4].bytes().all(|b| b.is_ascii_digit()) {
+    // Without allocating: called for every token of every remittance text, and most fail at once.
+    let mut buf = [0u8; 25];
+    let mut len = 0;
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        if !c.is_ascii_alphanumeric() || len == buf.len() {
+            return false;
+        }
+        buf[len] = c.to_ascii_uppercase() as u8;
+        len += 1;
+        if len == 2 && &buf[..2] != b"RF" {
+            return false;
+        }
+    }
+    let s = &buf[..len];
+    if len < 5 || !s[2..4].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return false;
-    }
-    let rearranged = format!("{}{}", &s[4..], &s[..4]);
-    mod97(&rearranged) == Some(1)
+    mod97(s[4..].iter().chain(&s[..4]).copied()) == 1
 }
 
 /// Finnish reference number (viitenumero): 4 to 20 digits, the last a check digit over the others
