@@ -42,7 +42,10 @@ pub use bankrec_tabular as tabular;
 pub use bankrec_model::*;
 pub use connector::LedgerSource;
 pub use error::Error;
-pub use load::{load_accounts, load_rules, load_statements, LoadOptions, Loaded, DEFAULT_LEDGER_TEMPLATE, DEFAULT_OPEN_ITEMS_TEMPLATE};
+pub use load::{
+    load_accounts, load_rules, load_statements, load_statements_from, LoadOptions, Loaded, DEFAULT_LEDGER_TEMPLATE,
+    DEFAULT_OPEN_ITEMS_TEMPLATE,
+};
 #[cfg(feature = "tabular")]
 pub use load::{load_ledger, load_open_items};
 pub use policy::{Action, Actor, AllowAll, Policy, RolePolicy};

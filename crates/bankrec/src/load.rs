@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use bankrec_match::RuleSet;
-use bankrec_model::{AccountId, AccountMap, BankAccount, Currency, Decimal, ImportError, LedgerEntry, OpenItem, Statement};
+use bankrec_model::{AccountId, AccountMap, BankAccount, Currency, Decimal, ImportError, Statement};
+#[cfg(feature = "tabular")]
+use bankrec_model::{LedgerEntry, OpenItem};
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -95,6 +97,7 @@ fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
+#[cfg(any(feature = "camt", feature = "tabular"))]
 fn refused(path: &Path, error: ImportError) -> Error {
     Error::Input { path: display(path), count: 1, first: Box::new(error) }
 }
@@ -103,29 +106,59 @@ fn refused(path: &Path, error: ImportError) -> Error {
 /// the file is a CSV or spreadsheet read through it.
 pub fn load_statements(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Loaded<Statement>, Error> {
     let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: display(path), source })?;
+    load_statements_from(std::io::BufReader::with_capacity(1 << 16, file), &display(path), options)
+}
+
+/// Reads bank statements from any reader (a network stream, a database blob, bytes in memory);
+/// `name` is used in error locations. camt unless a template is given; with a template, CSV, or a
+/// spreadsheet (xlsx/xls/ods) recognised by its content.
+pub fn load_statements_from(
+    mut reader: impl std::io::BufRead + 'static,
+    name: &str,
+    options: &LoadOptions,
+) -> Result<Loaded<Statement>, Error> {
+    let path = Path::new(name);
     match &options.template {
         #[cfg(feature = "tabular")]
         Some(template) => {
             let template = load_template(path, template)?;
-            let read = bankrec_tabular::read_statement_file(path, &template, &tabular_options(path, options))
-                .map_err(|e| refused(path, e.to_import_error()))?;
+            let read_options = tabular_options(path, options);
+            let mut head = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, 8), &mut head)
+                .map_err(|source| Error::Io { path: name.to_owned(), source })?;
+            // Spreadsheets are zip (xlsx, ods) or OLE (xls) containers and are read whole.
+            let read = if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+                let mut bytes = head;
+                std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(|source| Error::Io { path: name.to_owned(), source })?;
+                bankrec_tabular::read_statement_spreadsheet(bytes, &template, &read_options)
+            } else {
+                bankrec_tabular::read_statement(std::io::Read::chain(std::io::Cursor::new(head), reader), &template, &read_options)
+            };
+            let read = read.map_err(|e| refused(path, e.to_import_error()))?;
             Ok(Loaded { records: read.statements, findings: read.findings })
         }
         #[cfg(not(feature = "tabular"))]
-        Some(_) => Err(Error::Refused("templates need the `tabular` feature".into())),
+        Some(_) => {
+            let _ = (&mut reader, path);
+            Err(Error::Refused("templates need the `tabular` feature".into()))
+        }
         #[cfg(feature = "camt")]
         None => {
-            let mut builder = bankrec_camt::ReaderOptions::builder().file_name(display(path));
+            let mut builder = bankrec_camt::ReaderOptions::builder().file_name(name);
             builder = if options.lenient { builder.lenient() } else { builder.strict() };
             if let Some(accounts) = &options.accounts {
                 builder = builder.accounts(accounts.clone());
             }
             let reader_options = builder.build().map_err(|e| refused(path, e.to_import_error()))?;
-            let file = bankrec_camt::read_path(path, &reader_options).map_err(|e| refused(path, e.to_import_error()))?;
+            let file = bankrec_camt::read_statements(reader, &reader_options).map_err(|e| refused(path, e.to_import_error()))?;
             Ok(Loaded { records: file.statements, findings: file.findings })
         }
         #[cfg(not(feature = "camt"))]
-        None => Err(Error::Refused("camt statements need the `camt` feature".into())),
+        None => {
+            let _ = (&mut reader, path);
+            Err(Error::Refused("camt statements need the `camt` feature".into()))
+        }
     }
 }
 

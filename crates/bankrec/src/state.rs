@@ -44,6 +44,10 @@ pub struct ReconciliationState {
     pub errors: Vec<ImportError>,
     /// Slip proposals.
     pub slips: SlipBook,
+    /// The matching rules in force (TOML), when the application set them; the default rule set
+    /// otherwise. Changed with [`ReconciliationState::set_rules`].
+    #[serde(default)]
+    pub rules_toml: Option<String>,
 }
 
 impl Default for ReconciliationState {
@@ -58,6 +62,7 @@ impl Default for ReconciliationState {
             audit: Vec::new(),
             errors: Vec::new(),
             slips: SlipBook::new(),
+            rules_toml: None,
         }
     }
 }
@@ -174,6 +179,24 @@ impl ReconciliationState {
         }
         let items = source.open_items().map_err(|e| Error::Source(Box::new(e)))?;
         Ok((self.merge_ledger(entries), self.merge_open_items(items)))
+    }
+
+    /// The rules in force: those set with [`ReconciliationState::set_rules`], else the default set.
+    pub fn rules(&self) -> Result<RuleSet, Error> {
+        match &self.rules_toml {
+            Some(text) => RuleSet::from_toml(text).map_err(|e| Error::Format { path: "state rules".into(), message: e.to_string() }),
+            None => Ok(RuleSet::default()),
+        }
+    }
+
+    /// Replaces the rules in force (permission [`Action::ChangeRules`]); recorded in the audit trail.
+    pub fn set_rules(&mut self, policy: &dyn Policy, actor: &Actor, rules: &RuleSet, now: Timestamp) -> Result<(), Error> {
+        self.authorize(policy, actor, Action::ChangeRules, now)?;
+        let names: Vec<&str> = rules.rules().iter().map(|r| r.name.as_str()).collect();
+        self.rules_toml = Some(rules.to_toml());
+        self.audit
+            .push(AuditEvent::new(now, &actor.name, AuditAction::Configuration).with_reason(format!("rules set: {}", names.join(", "))));
+        Ok(())
     }
 
     /// Runs the matching engine over everything still open: archived bank entries, the ledger and
@@ -381,6 +404,23 @@ mod tests {
         state.save(&path).expect("save");
         assert_eq!(ReconciliationState::load(&path).expect("load"), state);
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn rules_are_kept_and_changed_under_permission() {
+        let mut state = ReconciliationState::new();
+        assert_eq!(state.rules().expect("default"), RuleSet::default());
+        let custom = RuleSet::from_toml("[[rule]]\nname = \"only_references\"\nreference = \"in_remittance\"\n").expect("valid rules");
+        let clerk = Actor::new("kim", ["clerk"]);
+        let policy = RolePolicy::new().grant("controller", &[Action::ChangeRules]);
+        assert!(state.set_rules(&policy, &clerk, &custom, now()).is_err());
+        assert_eq!(state.rules().expect("still default"), RuleSet::default());
+        state.set_rules(&policy, &Actor::new("ann", ["controller"]), &custom, now()).expect("allowed");
+        assert_eq!(state.rules().expect("custom").rules()[0].name, "only_references");
+        let json = serde_json::to_string(&state).expect("ser");
+        let back: ReconciliationState = serde_json::from_str(&json).expect("de");
+        assert_eq!(back.rules().expect("custom").rules()[0].name, "only_references");
+        assert_eq!(state.audit.len(), 2, "the refusal and the change");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bankrec::matching::{ReconcileSummary, RuleSet};
+use bankrec::matching::ReconcileSummary;
 use bankrec::report::{ExportFormat, RunReportOptions, RunReports};
 use bankrec::{
     load_accounts, load_ledger, load_open_items, load_rules, load_statements, AccountMap, BankAccount, Date, GlAccount, ImportError,
@@ -205,7 +205,7 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
     }
     let rules = match &args.rules {
         Some(path) => load_rules(path)?,
-        None => RuleSet::default(),
+        None => state.rules()?,
     };
     let now = now();
     let outcome = state.reconcile(&rules, now)?;
