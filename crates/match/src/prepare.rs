@@ -201,51 +201,53 @@ pub(crate) struct BookIndex {
     by_amount: Vec<(u32, i64, i32, u32)>,
     /// (currency, amount) to its run `[start, end)` of `by_amount`: an exact amount costs one
     /// probe instead of a binary search over the whole array (about 20 cache misses at 1M).
-    amount_runs: Slots<(u32, u32)>,
-    /// Hash of the normalised reference to position; a hit is confirmed on the record.
-    by_reference: Slots<u32>,
-    /// Hash of the settlement number to position; confirmed on the record.
-    by_settlement: Slots<u32>,
+    amount_runs: Slots,
+    /// Normalised reference to (hash tag, position); a hit is confirmed on the record.
+    by_reference: Slots,
+    /// Settlement number to (hash tag, position); confirmed on the record.
+    by_settlement: Slots,
 }
 
-/// An open-addressing hash table (linear probing, at most half full) from a 64-bit key hash to
-/// values: no allocation per key, and a lookup usually touches one cache line.
+/// An open-addressing hash table (linear probing, at most half full) of pairs of `u32`, 8 bytes a
+/// slot: no allocation per key, and a lookup usually touches one cache line. The second number is
+/// never `u32::MAX`, which marks an empty slot; callers confirm what a probe returns.
 #[derive(Debug)]
-struct Slots<V> {
-    slots: Vec<Option<(u64, V)>>,
+struct Slots {
+    slots: Vec<(u32, u32)>,
     mask: usize,
 }
+
+const EMPTY: (u32, u32) = (u32::MAX, u32::MAX);
 
 /// Spreads a hash over the table (Fibonacci hashing): the amount keys are not hashed otherwise.
 fn spread(hash: u64) -> u64 {
     hash.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
 }
 
-impl<V: Copy + PartialEq> Slots<V> {
-    fn with_entries(entries: &[(u64, V)]) -> Slots<V> {
+/// The upper half of a key hash, stored to skip most foreign entries without touching the record.
+fn tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
+impl Slots {
+    fn with_entries(entries: &[(u64, (u32, u32))]) -> Slots {
         let len = (entries.len() * 2).next_power_of_two().max(8);
-        let mut t = Slots { slots: vec![None; len], mask: len - 1 };
+        let mut t = Slots { slots: vec![EMPTY; len], mask: len - 1 };
         for &(h, v) in entries {
             let mut i = spread(h) as usize & t.mask;
-            loop {
-                match t.slots[i] {
-                    None => {
-                        t.slots[i] = Some((h, v));
-                        break;
-                    }
-                    Some(slot) if slot == (h, v) => break,
-                    Some(_) => i = (i + 1) & t.mask,
-                }
+            while t.slots[i] != EMPTY && t.slots[i] != v {
+                i = (i + 1) & t.mask;
             }
+            t.slots[i] = v;
         }
         t
     }
 
-    /// The values stored under a hash, in insertion order.
-    fn get(&self, hash: u64) -> impl Iterator<Item = V> + '_ {
+    /// The pairs on the probe path of a hash (those stored under it among them), in insertion order.
+    fn get(&self, hash: u64) -> impl Iterator<Item = (u32, u32)> + '_ {
         let start = spread(hash) as usize & self.mask;
         let (tail, head) = self.slots.split_at(start);
-        head.iter().chain(tail).map_while(|s| *s).filter(move |&(h, _)| h == hash).map(|(_, v)| v)
+        head.iter().chain(tail).copied().take_while(|&(_, b)| b != u32::MAX)
     }
 }
 
@@ -269,14 +271,16 @@ impl BookIndex {
             runs.push((amount_key(chunk[0].0, chunk[0].1), (start as u32, end as u32)));
             start = end;
         }
-        let mut refs: Vec<(u64, u32)> = Vec::with_capacity(book.len());
-        let mut settlements: Vec<(u64, u32)> = Vec::new();
+        let mut refs: Vec<(u64, (u32, u32))> = Vec::with_capacity(book.len());
+        let mut settlements: Vec<(u64, (u32, u32))> = Vec::new();
         for (i, v) in book.iter().enumerate() {
             for r in &v.refs {
-                refs.push((key_hash(&r.value), i as u32));
+                let h = key_hash(&r.value);
+                refs.push((h, (tag(h), i as u32)));
             }
             if let Some(s) = &v.settlement {
-                settlements.push((key_hash(s), i as u32));
+                let h = key_hash(s);
+                settlements.push((h, (tag(h), i as u32)));
             }
         }
         BookIndex {
@@ -337,7 +341,8 @@ impl BookIndex {
 
     /// Book records with this normalised reference, appended to `out`.
     pub(crate) fn reference(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
-        for i in self.by_reference.get(key_hash(value)) {
+        let h = key_hash(value);
+        for (_, i) in self.by_reference.get(h).filter(|&(t, _)| t == tag(h)) {
             if book[i as usize].refs.iter().any(|r| r.value == value) {
                 out.push(i);
             }
@@ -346,7 +351,8 @@ impl BookIndex {
 
     /// Book records with this settlement number, appended to `out`.
     pub(crate) fn settlement(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
-        for i in self.by_settlement.get(key_hash(value)) {
+        let h = key_hash(value);
+        for (_, i) in self.by_settlement.get(h).filter(|&(t, _)| t == tag(h)) {
             if book[i as usize].settlement.as_deref() == Some(value) {
                 out.push(i);
             }
