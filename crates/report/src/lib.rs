@@ -70,6 +70,10 @@ mod match_records;
 mod reconciliation;
 mod run;
 mod table;
+#[cfg(feature = "xlsx")]
+mod xlsx;
+#[cfg(not(feature = "xlsx"))]
+#[path = "xlsx_disabled.rs"]
 mod xlsx;
 
 pub use balance::{BalanceComparison, BalanceRow};

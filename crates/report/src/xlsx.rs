@@ -12,7 +12,7 @@ use std::path::Path;
 
 use bankrec_model::{Currency, Date, Decimal, Timestamp};
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::error::ReportError;
 use crate::export::ExportOptions;
@@ -53,6 +53,10 @@ fn write_workbook_with_limit<W: Write + Seek + Send>(
 ) -> Result<(), ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_zip_compression_level(options.xlsx_compression_level.min(9));
+    // The creation time inside the file is "generated at", not the clock: the same inputs give
+    // the same bytes.
+    let created = excel_datetime(options.generated_at).map_err(xlsx_err(path, 0))?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
     for table in tables {
         let mut sheet = SheetWriter::start(&mut workbook, meta, table.as_ref(), options, path, rows_per_sheet)?;
         let mut rows = RowWriter::new(&mut sheet, table.columns());

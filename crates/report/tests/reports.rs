@@ -677,3 +677,17 @@ fn large_history_export() {
     let size = std::fs::metadata(&path).expect("written file").len();
     println!("{n} rows in {:.2?}, {} bytes", started.elapsed(), size);
 }
+
+#[test]
+fn the_same_inputs_give_the_same_workbook_bytes() {
+    let s = scenario();
+    let rec = ReconciliationStatement::build(&s.input(), as_of(), &ReconciliationOptions::default()).expect("built");
+    let write = || {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        rec.write_xlsx(&mut buf, &options()).expect("written");
+        buf.into_inner()
+    };
+    let first = write();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(first == write(), "workbook bytes differ between two writes of the same report");
+}
