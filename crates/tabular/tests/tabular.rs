@@ -484,6 +484,19 @@ fn ods_with_date_values_and_text_dates() {
 }
 
 #[test]
+fn xls_with_date_cells_and_text_dates() {
+    // statement.xls: the same two sheets as statement.ods, written in the BIFF8 (Excel 97-2003) format.
+    let import = read_statement_file(fixture("statement.xls"), &sheet_template(), &ReadOptions::new()).expect("readable");
+    assert!(import.findings.is_empty(), "{:?}", import.findings);
+    let e = &import.statements[0].entries;
+    let dates: Vec<String> = e.iter().filter_map(|e| e.booking_date).map(|d| d.to_string()).collect();
+    assert_eq!(dates, vec!["2026-04-02", "2026-04-03", "2026-04-09"]);
+    assert_eq!(e[0].signed_amount(), dec("-1234.56"));
+    assert_eq!(e[1].signed_amount(), dec("3500"));
+    assert_eq!(e[2].signed_amount(), dec("-4.5"));
+}
+
+#[test]
 fn garbage_is_refused_not_panicked_on() {
     let t = Template::builtin("de-european-decimals").expect("built-in");
     assert!(read_statement_spreadsheet(b"PK\x03\x04garbage".to_vec(), &t, &ReadOptions::new()).is_err());
