@@ -691,3 +691,17 @@ fn the_same_inputs_give_the_same_workbook_bytes() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert!(first == write(), "workbook bytes differ between two writes of the same report");
 }
+
+#[test]
+fn header_is_frozen_and_filtered_in_the_sheet_xml() {
+    let s = scenario();
+    let rec = ReconciliationStatement::build(&s.input(), as_of(), &ReconciliationOptions::default()).expect("built");
+    let mut buf = std::io::Cursor::new(Vec::new());
+    rec.write_xlsx(&mut buf, &options()).expect("written");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(buf.into_inner())).expect("an xlsx is a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").expect("first sheet"), &mut xml).expect("utf-8");
+    assert!(xml.contains(r#"state="frozen""#), "frozen pane missing: {}", &xml[..xml.len().min(600)]);
+    assert!(xml.contains("<autoFilter ref="), "autofilter missing");
+    assert!(xml.contains("<cols>"), "fitted column widths missing");
+}
