@@ -20,7 +20,7 @@ const HEADER: &str = "Booking Date;Details;Credit;Debit;CCY;Running Balance;IBAN
 fn row(i: u64, balance: &mut i64, out: &mut Vec<u8>) {
     use std::io::Write;
     let cents = ((i * 7919) % 250_000) as i64 + 1;
-    let credit = i % 3 == 0;
+    let credit = i.is_multiple_of(3);
     *balance += if credit { cents } else { -cents };
     let amount = format!("{},{:02}", cents / 100, cents % 100);
     let (c, d) = if credit { (amount.as_str(), "") } else { ("", amount.as_str()) };
