@@ -174,6 +174,19 @@ struct BookBest {
 /// evaluation) and the best score seen below the proposal minimum (rule index, score).
 type OpenBank = (u32, Vec<(u32, usize, Eval)>, Option<(usize, f64)>);
 
+impl BookBest {
+    /// Records a bank entry's score for this book record, keeping the best and the runner-up.
+    fn offer(&mut self, score: f64, bank: u32) {
+        if score > self.score {
+            self.second = self.score;
+            self.score = score;
+            self.bank = bank;
+        } else if score > self.second {
+            self.second = score;
+        }
+    }
+}
+
 const NO_BOOK_BEST: BookBest = BookBest { score: -1.0, bank: u32::MAX, second: -1.0 };
 
 impl Matcher {
@@ -261,13 +274,7 @@ impl Matcher {
                         if bb.bank == u32::MAX {
                             touched.push(ci);
                         }
-                        if eval.score > bb.score {
-                            bb.second = bb.score;
-                            bb.score = eval.score;
-                            bb.bank = bi;
-                        } else if eval.score > bb.second {
-                            bb.second = eval.score;
-                        }
+                        bb.offer(eval.score, bi);
                         best = Some(match best {
                             None => Best { book: ci, eval, second: -1.0 },
                             Some(cur) if eval.score > cur.eval.score => Best { book: ci, eval, second: cur.eval.score },
@@ -346,13 +353,7 @@ impl Matcher {
             }
             for &(ci, _, eval) in &found {
                 let bb = &mut book_best[ci as usize];
-                if eval.score > bb.score {
-                    bb.second = bb.score;
-                    bb.score = eval.score;
-                    bb.bank = bi;
-                } else if eval.score > bb.second {
-                    bb.second = eval.score;
-                }
+                bb.offer(eval.score, bi);
             }
             per_bank.push((bi, found, best_below));
         }
