@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::MatchInput;
 use crate::error::EntrySide;
 use crate::name::normalized_name_similarity;
-use crate::prepare::{bank_view, item_view, ledger_view, BankView, BookView};
+use crate::prepare::{bank_view, item_view, ledger_view, BankView, BookView, NameTable};
 
 /// One auto-find condition. JSON/TOML: `{"condition": "amount_within", "absolute": "5.00"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,17 +125,18 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         conditions.iter().filter(|cond| meets(cond, b, c)).map(FindCondition::label).collect()
     };
     let mut found: Vec<Found> = Vec::new();
+    let mut names = NameTable::default();
     match selected {
         Selected::Bank(entry) => {
-            let b = bank_view(entry, input.accounts);
+            let b = bank_view(entry, input.accounts, &mut names);
             for l in input.ledger_entries.iter().filter(|l| !taken.contains(&(EntrySide::Ledger, l.id.as_str()))) {
-                let met = check(&b, &ledger_view(l));
+                let met = check(&b, &ledger_view(l, &mut names));
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Ledger, id: l.id.clone(), conditions: met });
                 }
             }
             for i in input.open_items.iter().filter(|i| !i.is_settled() && !taken.contains(&(EntrySide::OpenItem, i.id.as_str()))) {
-                let met = check(&b, &item_view(i));
+                let met = check(&b, &item_view(i, &mut names));
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::OpenItem, id: i.id.clone(), conditions: met });
                 }
@@ -143,12 +144,12 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         }
         Selected::Ledger(_) | Selected::OpenItem(_) => {
             let c = match selected {
-                Selected::Ledger(l) => ledger_view(l),
-                Selected::OpenItem(i) => item_view(i),
+                Selected::Ledger(l) => ledger_view(l, &mut names),
+                Selected::OpenItem(i) => item_view(i, &mut names),
                 Selected::Bank(_) => return found,
             };
             for e in input.bank_entries.iter().filter(|e| !taken.contains(&(EntrySide::Bank, e.id.as_str()))) {
-                let met = check(&bank_view(e, input.accounts), &c);
+                let met = check(&bank_view(e, input.accounts, &mut names), &c);
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Bank, id: e.id.clone(), conditions: met });
                 }

@@ -1,17 +1,35 @@
 //! Comparable views of the inputs, computed once per run: amounts in minor units, dates as day
 //! numbers, normalised names, references and settlement numbers, and the candidate index.
 
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::hash::BuildHasher;
+use std::rc::Rc;
+
+use compact_str::CompactString;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use bankrec_model::{AccountMap, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
 use crate::name::normalize_name;
-use crate::reference::{classify_reference, extract_references, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN};
+use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// The shortest check-digit-validated reference found in free text that counts as evidence
 /// against a book record with another payment reference. A check digit on a short number is weak
 /// evidence: one random 4-digit group in ten passes the Finnish check.
 pub(crate) const STRONG_REFERENCE_LEN: usize = 8;
+
+/// Normalised counterparty names, each computed once per distinct spelling: payers repeat, and
+/// normalising (transliteration, legal forms, word order) is the costliest step of a view.
+#[derive(Debug, Default)]
+pub(crate) struct NameTable<'a> {
+    names: FxHashMap<&'a str, Rc<str>>,
+}
+
+impl<'a> NameTable<'a> {
+    pub(crate) fn normalized(&mut self, raw: Option<&'a str>) -> Rc<str> {
+        let raw = raw.unwrap_or_default();
+        self.names.entry(raw).or_insert_with(|| Rc::from(normalize_name(raw))).clone()
+    }
+}
 
 /// A bank entry ready to compare.
 #[derive(Debug)]
@@ -21,11 +39,11 @@ pub(crate) struct BankView<'a> {
     pub(crate) minor: i64,
     pub(crate) booking: Option<i32>,
     pub(crate) value: Option<i32>,
-    pub(crate) name: String,
+    pub(crate) name: Rc<str>,
     /// Structured references first (`refs[..structured]`), then those found in text.
-    pub(crate) refs: Vec<Reference>,
+    pub(crate) refs: Refs,
     pub(crate) structured: usize,
-    pub(crate) settlement: Option<String>,
+    pub(crate) settlement: Option<CompactString>,
     /// The application's account id, when the account map knows the account.
     pub(crate) account_id: Option<&'a str>,
     /// The GL account the bank account is booked to, when known.
@@ -54,9 +72,9 @@ pub(crate) struct BookView<'a> {
     pub(crate) signed: Decimal,
     pub(crate) minor: i64,
     pub(crate) date: Option<i32>,
-    pub(crate) name: String,
-    pub(crate) refs: Vec<Reference>,
-    pub(crate) settlement: Option<String>,
+    pub(crate) name: Rc<str>,
+    pub(crate) refs: Refs,
+    pub(crate) settlement: Option<CompactString>,
 }
 
 impl BookView<'_> {
@@ -68,57 +86,48 @@ impl BookView<'_> {
 /// Minor units of a signed amount (truncated when finer than the currency allows; equality is
 /// always decided on the exact decimal).
 pub(crate) fn minor_units(amount: Decimal, currency: Currency) -> i64 {
-    let units = currency.minor_units().unwrap_or(2);
-    let saturated = if amount.is_sign_negative() { i64::MIN } else { i64::MAX };
-    match amount.checked_mul(Decimal::from(10i64.pow(units.min(6)))) {
-        Some(scaled) => i64::try_from(scaled.trunc()).unwrap_or(saturated),
-        None => saturated,
-    }
+    // Integer arithmetic on the mantissa: called for every view and every tolerance band.
+    let units = currency.minor_units().unwrap_or(2).min(6);
+    let (mantissa, scale) = (amount.mantissa(), amount.scale());
+    let scaled =
+        if units >= scale { mantissa.checked_mul(10i128.pow(units - scale)) } else { Some(mantissa / 10i128.pow((scale - units).min(38))) };
+    let saturated = if mantissa < 0 { i64::MIN } else { i64::MAX };
+    scaled.and_then(|v| i64::try_from(v).ok()).unwrap_or(saturated)
 }
 
-fn settlement_key(text: Option<&str>) -> Option<String> {
-    text.map(normalize_reference).filter(|s| !s.is_empty())
+fn settlement_key(text: Option<&str>) -> Option<CompactString> {
+    text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMap>) -> BankView<'a> {
+pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMap>, names: &mut NameTable<'a>) -> BankView<'a> {
     let signed = entry.signed_amount();
-    let mut refs: Vec<Reference> = Vec::new();
-    let push = |r: Reference, refs: &mut Vec<Reference>| {
-        if r.value.len() >= MIN_REFERENCE_LEN && !refs.iter().any(|o| o.value == r.value) {
-            refs.push(r);
-        }
-    };
+    let mut refs = Refs::new();
     let transactions = std::iter::once(&entry.transaction).chain(entry.details.iter().map(|d| &d.transaction));
     for t in transactions.clone() {
         for c in &t.remittance.creditor_refs {
-            if let Some(r) = classify_reference(&c.reference) {
-                push(r, &mut refs);
+            if let Some(r) = classify_key(&c.reference) {
+                push_key(&mut refs, r);
             }
         }
         for d in &t.remittance.documents {
-            if let Some(r) = classify_reference(&d.number) {
-                push(Reference { kind: ReferenceKind::Document, ..r }, &mut refs);
+            if let Some(r) = classify_key(&d.number) {
+                push_key(&mut refs, RefKey { kind: ReferenceKind::Document, ..r });
             }
         }
         if let Some(e2e) = t.refs.end_to_end_id.as_deref().filter(|s| !bankrec_model::is_placeholder_reference(s)) {
-            let value = normalize_reference(e2e);
-            push(Reference { value, kind: ReferenceKind::EndToEndId }, &mut refs);
+            push_key(&mut refs, RefKey { value: normalize_key(e2e), kind: ReferenceKind::EndToEndId });
         }
     }
     let structured = refs.len();
     for t in transactions {
         for line in t.remittance.unstructured.iter().chain(&t.remittance.additional) {
-            for r in extract_references(line) {
-                push(r, &mut refs);
-            }
+            extract_keys(line, &mut refs);
         }
     }
     if let Some(info) = entry.additional_info.as_deref() {
-        for r in extract_references(info) {
-            push(r, &mut refs);
-        }
+        extract_keys(info, &mut refs);
     }
-    let name = entry.counterparty().and_then(|p| p.name.as_deref()).map(normalize_name).unwrap_or_default();
+    let name = names.normalized(entry.counterparty().and_then(|p| p.name.as_deref()));
     let account = accounts.and_then(|m| m.by_identifier(&entry.account));
     BankView {
         entry,
@@ -135,16 +144,18 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMa
     }
 }
 
-pub(crate) fn ledger_view(entry: &LedgerEntry) -> BookView<'_> {
+pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, names: &mut NameTable<'a>) -> BookView<'a> {
     let signed = entry.signed_amount();
-    let mut refs: Vec<Reference> = Vec::new();
-    if let Some(r) = entry.reference.as_deref().and_then(classify_reference) {
+    let mut refs = Refs::new();
+    if let Some(r) = entry.reference.as_deref().and_then(classify_key) {
         refs.push(r);
     }
     if let Some(text) = entry.description.as_deref() {
         // Only check-digit-validated references from free text: other tokens in descriptions
         // (dates, order numbers of other documents) would join unrelated entries.
-        for r in extract_references(text).into_iter().filter(|r| r.kind.is_check_digit_validated()) {
+        let mut found = Refs::new();
+        extract_keys(text, &mut found);
+        for r in found.into_iter().filter(|r| r.kind.is_check_digit_validated()) {
             if !refs.iter().any(|o| o.value == r.value) {
                 refs.push(r);
             }
@@ -157,21 +168,21 @@ pub(crate) fn ledger_view(entry: &LedgerEntry) -> BookView<'_> {
         signed,
         minor: minor_units(signed, entry.currency),
         date: Some(entry.date.to_julian_day()),
-        name: entry.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
+        name: names.normalized(entry.counterparty.as_deref()),
         refs,
         settlement: settlement_key(entry.settlement_number.as_deref()),
     }
 }
 
-pub(crate) fn item_view(item: &OpenItem) -> BookView<'_> {
+pub(crate) fn item_view<'a>(item: &'a OpenItem, names: &mut NameTable<'a>) -> BookView<'a> {
     let signed = item.signed_open_amount();
-    let mut refs: Vec<Reference> = Vec::new();
-    if let Some(r) = item.payment_reference.as_deref().and_then(classify_reference) {
+    let mut refs = Refs::new();
+    if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
         refs.push(r);
     }
-    if let Some(r) = classify_reference(&item.number) {
+    if let Some(r) = classify_key(&item.number) {
         if !refs.iter().any(|o| o.value == r.value) {
-            refs.push(Reference { kind: ReferenceKind::Document, ..r });
+            refs.push(RefKey { kind: ReferenceKind::Document, ..r });
         }
     }
     BookView {
@@ -181,7 +192,7 @@ pub(crate) fn item_view(item: &OpenItem) -> BookView<'_> {
         signed,
         minor: minor_units(signed, item.currency),
         date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
-        name: item.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
+        name: names.normalized(item.counterparty.as_deref()),
         refs,
         settlement: settlement_key(item.settlement_number.as_deref()),
     }
@@ -362,5 +373,29 @@ impl BookIndex {
 
 /// A fixed-key hash (the same in every run, so candidate order never depends on a random seed).
 fn key_hash(value: &str) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+    FxBuildHasher.hash_one(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minor_units_truncate_like_decimal_arithmetic() {
+        let cases: [(i64, u32, Currency, i64); 9] = [
+            (12345i64, 2u32, Currency::EUR, 12345i64),
+            (-12345, 2, Currency::EUR, -12345),
+            (123456, 3, Currency::EUR, 12345),
+            (-123456, 3, Currency::EUR, -12345),
+            (12, 0, Currency::EUR, 1200),
+            (1500, 2, Currency::JPY, 15),
+            (1234, 0, "BHD".parse().expect("ISO currency"), 1_234_000),
+            (i64::MAX, 0, Currency::EUR, i64::MAX),
+            (i64::MIN + 1, 0, Currency::EUR, i64::MIN),
+        ];
+        for (m, scale, currency, want) in cases {
+            let d = Decimal::new(m, scale);
+            assert_eq!(minor_units(d, currency), want, "{d} {currency:?}");
+        }
+    }
 }

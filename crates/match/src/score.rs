@@ -5,7 +5,8 @@ use bankrec_model::{Decimal, ScoreComponent};
 
 use crate::name::normalized_name_similarity;
 use crate::prepare::{BankView, BookRecord, BookView, STRONG_REFERENCE_LEN};
-use crate::reference::{Reference, ReferenceKind};
+use crate::reference::RefKey;
+use crate::reference::ReferenceKind;
 use crate::rules::{DateField, ReferenceCondition, Rule};
 
 /// How a reference agreed.
@@ -41,7 +42,7 @@ impl Eval {
             .iter()
             .zip(COMPONENT_NAMES)
             .zip(self.weights)
-            .filter_map(|((p, name), weight)| p.map(|value| ScoreComponent { name: name.to_owned(), value: round3(value), weight }))
+            .filter_map(|((p, name), weight)| p.map(|value| ScoreComponent { name: name.into(), value: round3(value), weight }))
             .collect()
     }
 }
@@ -117,7 +118,7 @@ fn reference_hit(b: &BankView<'_>, c: &BookView<'_>, condition: Option<Reference
         return None;
     }
     for (ci, cr) in c.refs.iter().enumerate().filter(|(_, r)| r.value.len() >= 6) {
-        let similar = |br: &Reference| br.value.len().abs_diff(cr.value.len()) <= 1 && strsim::levenshtein(&br.value, &cr.value) <= 1;
+        let similar = |br: &RefKey| br.value.len().abs_diff(cr.value.len()) <= 1 && strsim::levenshtein(&br.value, &cr.value) <= 1;
         if let Some(bi) = b.refs.iter().position(similar) {
             return Some((RefHit::Similar(bi), ci));
         }

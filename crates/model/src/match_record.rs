@@ -1,6 +1,8 @@
 //! Match records and the audit trail: what was matched with what, by which rule or person, why,
 //! and when it was cancelled. The engine (bankrec-match) creates them; reports read them from here.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +23,9 @@ pub enum MatchOrigin {
 /// One component of a match score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreComponent {
-    /// What was compared: `amount`, `date`, `reference`, `name`, `settlement`.
-    pub name: String,
+    /// What was compared: `amount`, `date`, `reference`, `name`, `settlement`. Borrowed when
+    /// the engine writes it (a million records need not hold five copies each of five words).
+    pub name: Cow<'static, str>,
     /// How well it agreed, from 0 (not at all) to 1 (exactly).
     pub value: f64,
     /// Its weight in the total.
