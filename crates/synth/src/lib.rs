@@ -7,7 +7,12 @@
 #![forbid(unsafe_code)]
 
 mod scenario;
-pub use scenario::{BookRef, Noise, Scenario, ScenarioConfig, TruePair};
+pub use scenario::{Applied, BookRef, Noise, Scenario, ScenarioConfig, TrueGroup, TruePair, TruePart};
+
+mod truth;
+pub use truth::{Truth, TruthUnit, Verdict};
+
+mod statements;
 
 mod camt;
 pub use camt::{camt053_bytes, write_camt053, Camt053Config, Camt053Summary};
