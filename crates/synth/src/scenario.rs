@@ -257,6 +257,8 @@ impl ScenarioConfig {
 
     /// The two bank accounts: `main` (the main account, GL [`gl_account`](Self::gl_account), bank
     /// fees to 6855) and `savings` (the second account, GL [`second_gl_account`](Self::second_gl_account)).
+    /// A map refuses one GL account for two bank accounts: when the two codes are equal, only
+    /// `main` is in it.
     pub fn accounts(&self) -> AccountMap {
         let mut map = AccountMap::new();
         let main =
@@ -272,7 +274,6 @@ impl ScenarioConfig {
             self.start,
         )
         .with_owner(&self.owner);
-        // Distinct ids; the GL codes differ unless the caller made them equal, then the second is left out.
         let _ = map.insert(main);
         let _ = map.insert(savings);
         map
