@@ -9,6 +9,7 @@ use bankrec_model::{
     BankEntry, Currency, Decimal, Direction, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation, OpenItemKind, Timestamp,
 };
 use bankrec_synth::{BookRef, Noise, Scenario, ScenarioConfig, TrueGroup, Truth};
+use proptest::prelude::*;
 
 struct Index<'a> {
     bank: HashMap<&'a str, &'a BankEntry>,
@@ -332,5 +333,33 @@ fn ledger_csv_carries_settlement_numbers() {
     for l in s.ledger_entries.iter().filter(|l| l.settlement_number.is_some()) {
         let line = text.lines().find(|x| x.starts_with(&format!("{},", l.id))).expect("line");
         assert!(line.ends_with(l.settlement_number.as_deref().expect("number")));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Whatever the seed and size: ids are unique, every group's sums agree with its truth, and
+    /// the record that says what the truth says is judged right.
+    #[test]
+    fn groups_agree_with_their_truth(seed in 0u64..100_000, n in 10usize..400) {
+        let s = Scenario::generate(&ScenarioConfig::new(seed, n));
+        let ix = index(&s);
+        prop_assert_eq!(ix.bank.len(), s.bank_entries.len());
+        prop_assert_eq!(ix.ledger.len() + ix.items.len(), s.ledger_entries.len() + s.open_items.len());
+        prop_assert!(s.bank_entries.len() >= n);
+        let truth = Truth::new(&s);
+        for g in &s.groups {
+            let paid: Decimal = g.bank.iter().map(|b| ix.bank[b.as_str()].amount).sum();
+            match g.noise {
+                Noise::Reversal | Noise::InternalTransfer => {
+                    prop_assert_eq!(ix.bank_sum(g), Decimal::ZERO);
+                    prop_assert_eq!(ix.book_sum(g), Decimal::ZERO);
+                }
+                Noise::PartialPayment => prop_assert_eq!(g.applied.iter().map(|a| a.amount).sum::<Decimal>(), paid),
+                _ => prop_assert_eq!(ix.bank_sum(g), ix.book_sum(g)),
+            }
+            prop_assert!(truth.judge(&record_of(g)).correct);
+        }
     }
 }

@@ -11,8 +11,11 @@ use time::Duration;
 use super::{cents, company, name_variant, pick, structured_reference, Applied, BookRef, Gen, Noise, TrueGroup, TruePart, TEXTS};
 
 const PSPS: &[&str] = &["Adyen N.V.", "Stripe Payments Europe Ltd", "Worldline SA", "Nexi Payments SpA", "PayPal Europe Sarl", "SumUp Ltd"];
-/// ISO 20022 return reasons: account closed, mandate cancelled, wrong amount, not specified, ...
-const RETURN_REASONS: &[&str] = &["AC04", "MD06", "AM04", "MS02", "AC01", "MD01"];
+/// ISO 20022 return reasons of a credit transfer: wrong account number, account closed, blocked,
+/// creditor address missing, not specified by the agent.
+const TRANSFER_RETURNS: &[&str] = &["AC01", "AC04", "AC06", "BE04", "MS03"];
+/// Of a direct debit: insufficient funds, no mandate, refund requested, refused by the debtor, closed.
+const DIRECT_DEBIT_RETURNS: &[&str] = &["AM04", "MD01", "MD06", "MS02", "AC04"];
 const TRANSFER_TEXTS: &[&str] = &["Umbuchung", "Transfer to savings", "Own account transfer", "Uebertrag Tagesgeld", "Liquidity transfer"];
 
 /// Splits `total` cents into `n` positive parts: equal instalments (the last takes the rest), or
@@ -349,7 +352,8 @@ impl Gen<'_> {
         let mut reversal = self.bank(&account, amount, direction.opposite(), later);
         reversal.reversal = true;
         reversal.transaction = original.transaction.clone();
-        reversal.transaction.return_reason = Some(pick(&mut self.rng, RETURN_REASONS).to_owned());
+        reversal.transaction.return_reason =
+            Some(pick(&mut self.rng, if outgoing { TRANSFER_RETURNS } else { DIRECT_DEBIT_RETURNS }).to_owned());
         reversal.transaction.bank_tx_code = Some(if outgoing { code("PMNT", "ICDT", "RRTN") } else { code("PMNT", "RDDT", "UPDD") });
         reversal.additional_info = Some(if outgoing { "Retoure" } else { "Ruecklastschrift" }.to_owned());
         let bank = vec![self.push_bank_entry(original), self.push_bank_entry(reversal)];
