@@ -103,7 +103,7 @@ const BICS: &[&str] = &["COBADEFFXXX", "DEUTDEFFXXX", "INGDDEFFXXX", "BYLADEM100
 const OWN_IBAN: &str = "DE89370400440532013000";
 
 /// A valid German IBAN for a bank code and account number (ISO 7064 mod 97-10).
-fn iban(bank: u64, account: u64) -> String {
+pub(crate) fn iban(bank: u64, account: u64) -> String {
     let bban = format!("{:08}{:010}", bank % 100_000_000, account % 10_000_000_000);
     // BBAN, then "DE00" as digits (D=13, E=14).
     let digits = format!("{bban}131400");

@@ -1,16 +1,20 @@
-//! Labelled matching scenarios: bank entries, ledger entries and open items with the true pairs
-//! between them, each pair carrying one kind of realistic noise.
+//! Labelled matching scenarios: bank entries, ledger entries and open items with the truth
+//! between them. One-to-one kinds of noise are [`TruePair`]s; everything else (split, partial and
+//! batch payments, settlements, reversals, internal transfers) is a [`TrueGroup`].
 //!
 //! The same [`ScenarioConfig`] (seed included) always gives the same scenario.
 
 use std::io::Write;
 
 use bankrec_model::{
-    AccountId, BankEntry, CreditorReference, Currency, Date, Decimal, Direction, LedgerEntry, OpenItem, OpenItemKind, Party, PaymentMethod,
+    AccountId, AccountMap, BankAccount, BankEntry, CreditorReference, Currency, Date, Decimal, Direction, GlAccount, LedgerEntry, OpenItem,
+    OpenItemKind, Party, PaymentMethod,
 };
 use time::Duration;
 
-/// The kind of noise a true pair (or an entry without counterpart) carries.
+mod groups;
+
+/// The kind of noise a true pair or group (or an entry without counterpart) carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Noise {
@@ -25,21 +29,50 @@ pub enum Noise {
     NameVariant,
     /// A bank fee deducted from a deposit: the bank amount is lower than the book amount.
     BankFee,
+    /// The payer paid a little more: rounded up to a whole unit, or 0.01 to 5.00 too much.
+    OverPayment,
+    /// The payer paid a little less: a 2 % early-payment discount taken, or 0.01 to 5.00 short.
+    UnderPayment,
     /// Two or three payments of the same amount on the same day by different payers.
     SameAmountSameDay,
+    /// One deposit pays 2 to 4 receivables of one customer; the remittance quotes their
+    /// references (free text or structured documents) or, in 4 of 10 cases, none at all.
+    SplitPayment,
+    /// One open item paid by 2 or 3 entries of the same payer quoting its reference, or paid
+    /// 30 to 70 % by one entry with the rest left open ([`TrueGroup::applied`] says how much).
+    PartialPayment,
+    /// A camt batch entry whose transaction details pay several ledger lines or open items, or
+    /// card acquirer / PSP payouts and sales lines sharing a settlement number (many-to-many).
+    BatchPayment,
+    /// An entry and its reversal (`RvslInd`, opposite direction, same amount and references, a few
+    /// days later); no book counterpart.
+    Reversal,
+    /// A withdrawal on one of the company's accounts and the deposit on the other, with or without
+    /// ledger lines for it.
+    InternalTransfer,
     /// An entry with no counterpart on the other side (bank-only or book-only).
     NoCounterpart,
 }
 
 impl Noise {
+    /// Number of noise kinds.
+    pub const COUNT: usize = 14;
+
     /// Every noise kind, in report order.
-    pub const ALL: [Noise; 7] = [
+    pub const ALL: [Noise; Noise::COUNT] = [
         Noise::Clean,
         Noise::DateShift,
         Noise::ReferenceTypo,
         Noise::NameVariant,
         Noise::BankFee,
+        Noise::OverPayment,
+        Noise::UnderPayment,
         Noise::SameAmountSameDay,
+        Noise::SplitPayment,
+        Noise::PartialPayment,
+        Noise::BatchPayment,
+        Noise::Reversal,
+        Noise::InternalTransfer,
         Noise::NoCounterpart,
     ];
 
@@ -51,9 +84,21 @@ impl Noise {
             Noise::ReferenceTypo => "reference_typo",
             Noise::NameVariant => "name_variant",
             Noise::BankFee => "bank_fee",
+            Noise::OverPayment => "over_payment",
+            Noise::UnderPayment => "under_payment",
             Noise::SameAmountSameDay => "same_amount_same_day",
+            Noise::SplitPayment => "split_payment",
+            Noise::PartialPayment => "partial_payment",
+            Noise::BatchPayment => "batch_payment",
+            Noise::Reversal => "reversal",
+            Noise::InternalTransfer => "internal_transfer",
             Noise::NoCounterpart => "no_counterpart",
         }
+    }
+
+    /// True for the kinds recorded as [`TrueGroup`]s rather than [`TruePair`]s.
+    pub fn is_group(self) -> bool {
+        matches!(self, Noise::SplitPayment | Noise::PartialPayment | Noise::BatchPayment | Noise::Reversal | Noise::InternalTransfer)
     }
 }
 
@@ -86,13 +131,68 @@ pub struct TruePair {
     pub noise: Noise,
 }
 
-/// What to generate. Shares are relative weights of the noise kinds among the pairs.
+/// An amount a bank entry applies to an open item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The bank entry id.
+    pub bank: String,
+    /// The open item id.
+    pub item: String,
+    /// The amount applied (unsigned), less than the item's amount when it is paid partly.
+    pub amount: Decimal,
+}
+
+/// A smaller record that is also right: see [`TrueGroup::parts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TruePart {
+    /// Bank entry ids.
+    pub bank: Vec<String>,
+    /// Book records.
+    pub book: Vec<BookRef>,
+}
+
+/// A true group: bank entries and book records that belong together but are not one bank entry
+/// and one book record (split, partial and batch payments, settlements, reversals, internal
+/// transfers).
+///
+/// A match record is right for the group when its members are exactly the group's, or exactly the
+/// union of one or more of its [`parts`](TrueGroup::parts); and, for every open item it allocates
+/// to, the amount equals what the group's [`applied`](TrueGroup::applied) amounts of the record's
+/// bank entries sum to for that item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrueGroup {
+    /// The noise kind.
+    pub noise: Noise,
+    /// Bank entry ids, in booking order (a reversal after its original).
+    pub bank: Vec<String>,
+    /// Book records: ledger entries and open items. Empty for a reversal and for an internal
+    /// transfer the books have no lines for.
+    pub book: Vec<BookRef>,
+    /// What each bank entry applies to each open item of the group (none for ledger lines).
+    pub applied: Vec<Applied>,
+    /// Smaller records that are right on their own: each instalment of a partial payment with its
+    /// item, each leg of an internal transfer with its own ledger line. A union of parts is right too.
+    pub parts: Vec<TruePart>,
+    /// The settlement number shared by the members of a card or PSP settlement.
+    pub settlement_number: Option<String>,
+}
+
+impl TrueGroup {
+    /// The amount the given bank entries apply to an open item.
+    pub fn applied_to(&self, item: &str, bank: &[&str]) -> Decimal {
+        self.applied.iter().filter(|a| a.item == item && bank.contains(&a.bank.as_str())).map(|a| a.amount).sum()
+    }
+}
+
+/// What to generate. Shares are relative weights of the noise kinds among the pairs and groups.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ScenarioConfig {
     /// Random seed.
     pub seed: u64,
-    /// Number of bank entries (true pairs plus bank-only entries).
+    /// Number of bank entries (true pairs, group members and bank-only entries); the last group
+    /// may end a few entries above it.
     pub entries: usize,
     /// First book date.
     pub start: Date,
@@ -100,20 +200,38 @@ pub struct ScenarioConfig {
     pub days: u32,
     /// Currency of everything.
     pub currency: Currency,
-    /// The bank account.
+    /// The main bank account: every entry but one leg of each internal transfer is on it.
     pub account: AccountId,
-    /// GL account of the ledger lines.
+    /// GL account of the ledger lines of the main account.
     pub gl_account: String,
+    /// The company's second bank account (a savings account), the other side of internal transfers.
+    pub second_account: AccountId,
+    /// GL account of the second account.
+    pub second_gl_account: String,
+    /// The company's name, as the bank writes it on internal transfers.
+    pub owner: String,
     /// Share of book records that are open items (the rest are ledger entries).
     pub open_item_share: f64,
     /// Relative weights of [`Noise::ALL`], in that order.
-    pub noise_weights: [f64; 7],
+    pub noise_weights: [f64; Noise::COUNT],
 }
 
 impl ScenarioConfig {
-    /// A scenario of `entries` bank entries over one year in EUR with the default noise mix:
-    /// 40 % clean, 12 % date shift, 12 % reference typo, 12 % name variant, 8 % bank fee, 8 % same
-    /// amount same day, 8 % without counterpart (half bank-only, half book-only).
+    /// A scenario of `entries` bank entries over one year in EUR with the default noise mix, in
+    /// shares of the pairs and groups drawn:
+    ///
+    /// | kind | share | | kind | share |
+    /// |---|---:|---|---|---:|
+    /// | clean | 34 % | | split payment | 4 % |
+    /// | date shift | 10 % | | partial payment | 3 % |
+    /// | reference typo | 10 % | | batch payment | 3 % |
+    /// | name variant | 10 % | | over-payment | 1 % |
+    /// | bank fee | 7 % | | under-payment | 1 % |
+    /// | same amount same day | 7 % | | reversal | 1 % |
+    /// | without counterpart | 7 % | | internal transfer | 2 % |
+    ///
+    /// Entries without counterpart are half bank-only, half book-only. Groups hold several bank
+    /// entries each, so their share of bank entries is higher than their share of draws.
     pub fn new(seed: u64, entries: usize) -> ScenarioConfig {
         ScenarioConfig {
             seed,
@@ -123,8 +241,11 @@ impl ScenarioConfig {
             currency: Currency::EUR,
             account: AccountId::iban("DE89370400440532013000").expect("valid IBAN"),
             gl_account: "1020".into(),
+            second_account: AccountId::iban(&crate::camt::iban(37040044, 532013099)).expect("valid IBAN"),
+            second_gl_account: "1030".into(),
+            owner: "Example Trading GmbH".into(),
             open_item_share: 0.3,
-            noise_weights: [40.0, 12.0, 12.0, 12.0, 8.0, 8.0, 8.0],
+            noise_weights: [34.0, 10.0, 10.0, 10.0, 7.0, 1.0, 1.0, 7.0, 4.0, 3.0, 3.0, 1.0, 2.0, 7.0],
         }
     }
 
@@ -132,6 +253,30 @@ impl ScenarioConfig {
     pub fn with_only(mut self, noise: Noise) -> Self {
         self.noise_weights = Noise::ALL.map(|n| if n == noise { 1.0 } else { 0.0 });
         self
+    }
+
+    /// The two bank accounts: `main` (the main account, GL [`gl_account`](Self::gl_account), bank
+    /// fees to 6855) and `savings` (the second account, GL [`second_gl_account`](Self::second_gl_account)).
+    /// A map refuses one GL account for two bank accounts: when the two codes are equal, only
+    /// `main` is in it.
+    pub fn accounts(&self) -> AccountMap {
+        let mut map = AccountMap::new();
+        let main =
+            BankAccount::new("main", self.account.clone(), self.currency, GlAccount::new(&self.gl_account, "Bank"), "1290", self.start)
+                .with_owner(&self.owner)
+                .with_fee_account(GlAccount::new("6855", "Bank charges"));
+        let savings = BankAccount::new(
+            "savings",
+            self.second_account.clone(),
+            self.currency,
+            GlAccount::new(&self.second_gl_account, "Bank savings"),
+            "1290",
+            self.start,
+        )
+        .with_owner(&self.owner);
+        let _ = map.insert(main);
+        let _ = map.insert(savings);
+        map
     }
 }
 
@@ -145,12 +290,15 @@ pub struct Scenario {
     pub ledger_entries: Vec<LedgerEntry>,
     /// Open items.
     pub open_items: Vec<OpenItem>,
-    /// The true pairs.
+    /// The true pairs (one bank entry, one book record).
     pub pairs: Vec<TruePair>,
+    /// The true groups (everything else).
+    pub groups: Vec<TrueGroup>,
     /// Bank entries without counterpart.
     pub bank_only: Vec<String>,
     /// Book records without counterpart.
     pub book_only: Vec<BookRef>,
+    accounts: AccountMap,
 }
 
 const FIRST: &[&str] = &[
@@ -377,10 +525,14 @@ fn typo(rng: &mut fastrand::Rng, printed: &str) -> String {
     chars.into_iter().collect()
 }
 
-fn amount(rng: &mut fastrand::Rng, min: f64) -> Decimal {
+fn cents(rng: &mut fastrand::Rng, min: f64) -> i64 {
     // Log-uniform from `min` to 20 000: many small amounts, few large ones.
     let x = (min.ln() + rng.f64() * (20_000f64.ln() - min.ln())).exp();
-    Decimal::new((x * 100.0).round() as i64, 2)
+    (x * 100.0).round() as i64
+}
+
+fn amount(rng: &mut fastrand::Rng, min: f64) -> Decimal {
+    Decimal::new(cents(rng, min), 2)
 }
 
 struct Pending {
@@ -398,30 +550,174 @@ struct Pending {
     open_item: bool,
 }
 
+/// The generator: the scenario so far, the random numbers, the last id number used and the
+/// number of bank entries produced.
+struct Gen<'a> {
+    config: &'a ScenarioConfig,
+    rng: fastrand::Rng,
+    seq: usize,
+    produced: usize,
+    s: Scenario,
+}
+
+impl Gen<'_> {
+    fn day(&mut self) -> Date {
+        self.config.start + Duration::days(i64::from(self.rng.u32(..self.config.days.max(1))))
+    }
+
+    /// One draw of a one-to-one kind: a pair, or two or three pairs of the same amount and day, or
+    /// an entry without counterpart.
+    fn pairs(&mut self, noise: Noise) {
+        let config = self.config;
+        let rng = &mut self.rng;
+        let day = |rng: &mut fastrand::Rng| config.start + Duration::days(i64::from(rng.u32(..config.days.max(1))));
+        let group = if noise == Noise::SameAmountSameDay { 2 + rng.usize(..2) } else { 1 };
+        let shared_amount = amount(rng, 5.0);
+        let shared_date = day(rng);
+        let credit_only = matches!(noise, Noise::BankFee | Noise::OverPayment | Noise::UnderPayment);
+        for _ in 0..group {
+            self.seq += 1;
+            let seq = self.seq;
+            let open_item = rng.f64() < config.open_item_share;
+            let direction = if open_item {
+                if rng.f64() < 0.7 {
+                    Direction::Credit
+                } else {
+                    Direction::Debit
+                }
+            } else if rng.bool() {
+                Direction::Credit
+            } else {
+                Direction::Debit
+            };
+            let direction = if credit_only { Direction::Credit } else { direction };
+            let book_date = if noise == Noise::SameAmountSameDay { shared_date } else { day(rng) };
+            let book_amount = match noise {
+                Noise::SameAmountSameDay => shared_amount,
+                Noise::BankFee => amount(rng, 750.0),
+                Noise::OverPayment | Noise::UnderPayment => amount(rng, 50.0),
+                _ => amount(rng, 5.0),
+            };
+            let name = company(rng);
+            // Open items are paid around their due date; ledger lines are booked near the bank date.
+            let base_shift: i64 = if open_item { i64::from(rng.u8(..26)) - 10 } else { i64::from(rng.u8(..2)) };
+            let shift = match noise {
+                Noise::DateShift if !open_item => {
+                    let d = 2 + i64::from(rng.u8(..4));
+                    if rng.bool() {
+                        d
+                    } else {
+                        -d
+                    }
+                }
+                Noise::SameAmountSameDay => 0,
+                _ => base_shift,
+            };
+            let reference = structured_reference(rng, seq);
+            let bank_amount = match noise {
+                Noise::BankFee => {
+                    let fees = [50i64, 100, 250, 500, 750, 1200];
+                    book_amount - Decimal::new(fees[rng.usize(..fees.len())], 2)
+                }
+                // Rounded up to the next whole unit, or a few cents to euros too much.
+                Noise::OverPayment if rng.bool() => {
+                    let mut up = book_amount.ceil();
+                    if up == book_amount {
+                        up += Decimal::ONE;
+                    }
+                    up.rescale(2);
+                    up
+                }
+                Noise::OverPayment => book_amount + Decimal::new(rng.i64(1..=500), 2),
+                // A 2 % early-payment discount taken, or a few cents to euros short.
+                Noise::UnderPayment if rng.bool() => (book_amount * Decimal::new(98, 2)).round_dp(2),
+                Noise::UnderPayment => book_amount - Decimal::new(rng.i64(1..=500), 2),
+                _ => book_amount,
+            };
+            let bank_name = match noise {
+                Noise::NameVariant => Some(name_variant(rng, &name)),
+                _ if rng.f64() < 0.05 => None,
+                _ => Some(name.clone()),
+            };
+            let template = pick(rng, TEXTS);
+            let (text, structured) = match noise {
+                Noise::ReferenceTypo => {
+                    if rng.f64() < 0.25 {
+                        (Some(format!("Payment {}", pick(rng, SECOND))), false)
+                    } else {
+                        (Some(template.replace("{}", &typo(rng, &reference.1))), false)
+                    }
+                }
+                Noise::SameAmountSameDay if rng.bool() => (Some("Payment".to_owned()), false),
+                _ if reference.0.starts_with("RF") && rng.f64() < 0.3 => (None, true),
+                _ => (Some(template.replace("{}", &reference.1)), false),
+            };
+            let p = Pending {
+                noise,
+                book_date,
+                bank_date: book_date + Duration::days(shift),
+                book_amount,
+                bank_amount,
+                direction,
+                name,
+                bank_name,
+                reference: Some(reference),
+                text,
+                structured,
+                open_item,
+            };
+            if noise == Noise::NoCounterpart {
+                if rng.bool() {
+                    self.s.push_bank(config, seq, &p);
+                    self.s.bank_only.push(format!("B{seq:07}"));
+                    self.produced += 1;
+                } else {
+                    let book = self.s.push_book(config, seq, &p, rng);
+                    self.s.book_only.push(book);
+                }
+            } else {
+                self.s.push_bank(config, seq, &p);
+                let book = self.s.push_book(config, seq, &p, rng);
+                self.s.pairs.push(TruePair { bank: format!("B{seq:07}"), book, noise: p.noise });
+                self.produced += 1;
+            }
+            if self.produced >= config.entries {
+                break;
+            }
+        }
+    }
+}
+
 impl Scenario {
     /// Generates a scenario.
     ///
     /// ```
     /// use bankrec_synth::{Scenario, ScenarioConfig};
     /// let s = Scenario::generate(&ScenarioConfig::new(7, 200));
-    /// assert_eq!(s.bank_entries.len(), s.pairs.len() + s.bank_only.len());
+    /// let in_groups: usize = s.groups.iter().map(|g| g.bank.len()).sum();
+    /// assert_eq!(s.bank_entries.len(), s.pairs.len() + in_groups + s.bank_only.len());
     /// assert_eq!(s, Scenario::generate(&ScenarioConfig::new(7, 200)));
     /// ```
     pub fn generate(config: &ScenarioConfig) -> Scenario {
-        let mut rng = fastrand::Rng::with_seed(config.seed);
-        let total: f64 = config.noise_weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let mut s = Scenario {
-            bank_entries: Vec::with_capacity(config.entries),
-            ledger_entries: Vec::with_capacity(config.entries),
-            open_items: Vec::new(),
-            pairs: Vec::with_capacity(config.entries),
-            bank_only: Vec::new(),
-            book_only: Vec::new(),
+        let mut g = Gen {
+            config,
+            rng: fastrand::Rng::with_seed(config.seed),
+            seq: 0,
+            produced: 0,
+            s: Scenario {
+                bank_entries: Vec::with_capacity(config.entries + 8),
+                ledger_entries: Vec::with_capacity(config.entries),
+                open_items: Vec::new(),
+                pairs: Vec::with_capacity(config.entries),
+                groups: Vec::new(),
+                bank_only: Vec::new(),
+                book_only: Vec::new(),
+                accounts: config.accounts(),
+            },
         };
-        let mut seq = 0usize;
-        let mut produced = 0usize;
-        while produced < config.entries {
-            let mut x = rng.f64() * total;
+        let total: f64 = config.noise_weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        while g.produced < config.entries {
+            let mut x = g.rng.f64() * total;
             let mut noise = Noise::Clean;
             for (n, w) in Noise::ALL.iter().zip(config.noise_weights) {
                 if x < w {
@@ -430,106 +726,13 @@ impl Scenario {
                 }
                 x -= w;
             }
-            let day = |rng: &mut fastrand::Rng| config.start + Duration::days(i64::from(rng.u32(..config.days.max(1))));
-            let group = if noise == Noise::SameAmountSameDay { 2 + rng.usize(..2) } else { 1 };
-            let shared_amount = amount(&mut rng, 5.0);
-            let shared_date = day(&mut rng);
-            for _ in 0..group {
-                seq += 1;
-                let open_item = rng.f64() < config.open_item_share;
-                let direction = if open_item {
-                    if rng.f64() < 0.7 {
-                        Direction::Credit
-                    } else {
-                        Direction::Debit
-                    }
-                } else if rng.bool() {
-                    Direction::Credit
-                } else {
-                    Direction::Debit
-                };
-                let direction = if noise == Noise::BankFee { Direction::Credit } else { direction };
-                let book_date = if noise == Noise::SameAmountSameDay { shared_date } else { day(&mut rng) };
-                let book_amount = match noise {
-                    Noise::SameAmountSameDay => shared_amount,
-                    Noise::BankFee => amount(&mut rng, 750.0),
-                    _ => amount(&mut rng, 5.0),
-                };
-                let name = company(&mut rng);
-                // Open items are paid around their due date; ledger lines are booked near the bank date.
-                let base_shift: i64 = if open_item { i64::from(rng.u8(..26)) - 10 } else { i64::from(rng.u8(..2)) };
-                let shift = match noise {
-                    Noise::DateShift if !open_item => {
-                        let d = 2 + i64::from(rng.u8(..4));
-                        if rng.bool() {
-                            d
-                        } else {
-                            -d
-                        }
-                    }
-                    Noise::SameAmountSameDay => 0,
-                    _ => base_shift,
-                };
-                let reference = structured_reference(&mut rng, seq);
-                let bank_amount = if noise == Noise::BankFee {
-                    let fees = [50i64, 100, 250, 500, 750, 1200];
-                    book_amount - Decimal::new(fees[rng.usize(..fees.len())], 2)
-                } else {
-                    book_amount
-                };
-                let bank_name = match noise {
-                    Noise::NameVariant => Some(name_variant(&mut rng, &name)),
-                    _ if rng.f64() < 0.05 => None,
-                    _ => Some(name.clone()),
-                };
-                let template = pick(&mut rng, TEXTS);
-                let (text, structured) = match noise {
-                    Noise::ReferenceTypo => {
-                        if rng.f64() < 0.25 {
-                            (Some(format!("Payment {}", pick(&mut rng, SECOND))), false)
-                        } else {
-                            (Some(template.replace("{}", &typo(&mut rng, &reference.1))), false)
-                        }
-                    }
-                    Noise::SameAmountSameDay if rng.bool() => (Some("Payment".to_owned()), false),
-                    _ if reference.0.starts_with("RF") && rng.f64() < 0.3 => (None, true),
-                    _ => (Some(template.replace("{}", &reference.1)), false),
-                };
-                let p = Pending {
-                    noise,
-                    book_date,
-                    bank_date: book_date + Duration::days(shift),
-                    book_amount,
-                    bank_amount,
-                    direction,
-                    name,
-                    bank_name,
-                    reference: Some(reference),
-                    text,
-                    structured,
-                    open_item,
-                };
-                if noise == Noise::NoCounterpart {
-                    if rng.bool() {
-                        s.push_bank(config, seq, &p);
-                        s.bank_only.push(format!("B{seq:07}"));
-                        produced += 1;
-                    } else {
-                        let book = s.push_book(config, seq, &p, &mut rng);
-                        s.book_only.push(book);
-                    }
-                } else {
-                    s.push_bank(config, seq, &p);
-                    let book = s.push_book(config, seq, &p, &mut rng);
-                    s.pairs.push(TruePair { bank: format!("B{seq:07}"), book, noise: p.noise });
-                    produced += 1;
-                }
-                if produced >= config.entries {
-                    break;
-                }
+            if noise.is_group() {
+                g.group(noise);
+            } else {
+                g.pairs(noise);
             }
         }
-        s
+        g.s
     }
 
     fn push_bank(&mut self, config: &ScenarioConfig, seq: usize, p: &Pending) {
@@ -616,9 +819,20 @@ impl Scenario {
         w.flush()
     }
 
-    /// The noise of the pair a bank entry belongs to.
+    /// The noise of the pair or group a bank entry belongs to (a linear search: for a few
+    /// look-ups; index [`Scenario::pairs`] and [`Scenario::groups`] for many).
     pub fn noise_of(&self, bank_id: &str) -> Option<Noise> {
-        self.pairs.iter().find(|p| p.bank == bank_id).map(|p| p.noise)
+        self.pairs
+            .iter()
+            .find(|p| p.bank == bank_id)
+            .map(|p| p.noise)
+            .or_else(|| self.groups.iter().find(|g| g.bank.iter().any(|b| b == bank_id)).map(|g| g.noise))
+    }
+
+    /// The company's two bank accounts (`main` and `savings`) with their GL accounts, for
+    /// `MatchInput::with_accounts` of bankrec-match: see [`ScenarioConfig::accounts`].
+    pub fn accounts(&self) -> &AccountMap {
+        &self.accounts
     }
 }
 
@@ -628,17 +842,51 @@ mod tests {
 
     #[test]
     fn every_noise_kind_appears_and_pairs_are_consistent() {
-        let s = Scenario::generate(&ScenarioConfig::new(42, 2_000));
+        let s = Scenario::generate(&ScenarioConfig::new(42, 3_000));
         for n in Noise::ALL.iter().filter(|n| **n != Noise::NoCounterpart) {
-            assert!(s.pairs.iter().any(|p| p.noise == *n), "{n:?}");
+            assert!(s.pairs.iter().any(|p| p.noise == *n) || s.groups.iter().any(|g| g.noise == *n), "{n:?}");
+            assert_eq!(n.is_group(), s.groups.iter().any(|g| g.noise == *n), "{n:?}");
         }
         assert!(!s.bank_only.is_empty() && !s.book_only.is_empty());
-        assert_eq!(s.bank_entries.len(), s.pairs.len() + s.bank_only.len());
-        assert_eq!(s.ledger_entries.len() + s.open_items.len(), s.pairs.len() + s.book_only.len());
-        for p in s.pairs.iter().filter(|p| p.noise == Noise::BankFee) {
+        let group_bank: usize = s.groups.iter().map(|g| g.bank.len()).sum();
+        let group_book: usize = s.groups.iter().map(|g| g.book.len()).sum();
+        assert_eq!(s.bank_entries.len(), s.pairs.len() + group_bank + s.bank_only.len());
+        assert_eq!(s.ledger_entries.len() + s.open_items.len(), s.pairs.len() + group_book + s.book_only.len());
+        for p in s.pairs.iter().filter(|p| matches!(p.noise, Noise::BankFee | Noise::OverPayment | Noise::UnderPayment)) {
             let bank = s.bank_entries.iter().find(|b| b.id == p.bank).expect("bank entry");
             assert_eq!(bank.direction, Direction::Credit);
         }
+    }
+
+    #[test]
+    fn over_and_under_payments_differ_a_little() {
+        let s = Scenario::generate(&ScenarioConfig::new(9, 300).with_only(Noise::OverPayment));
+        let t = Scenario::generate(&ScenarioConfig::new(9, 300).with_only(Noise::UnderPayment));
+        for (scenario, over) in [(&s, true), (&t, false)] {
+            assert_eq!(scenario.pairs.len(), 300);
+            for p in &scenario.pairs {
+                let bank = scenario.bank_entries.iter().find(|b| b.id == p.bank).expect("bank entry").amount;
+                let book = match &p.book {
+                    BookRef::Ledger(id) => scenario.ledger_entries.iter().find(|l| &l.id == id).expect("ledger").amount,
+                    BookRef::OpenItem(id) => scenario.open_items.iter().find(|i| &i.id == id).expect("item").amount,
+                };
+                let diff = if over { bank - book } else { book - bank };
+                assert!(
+                    diff > Decimal::ZERO && diff <= (book * Decimal::new(2, 2) + Decimal::new(1, 2)).max(Decimal::new(500, 2)),
+                    "{bank} vs {book}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn accounts_name_both_accounts_with_their_gl_codes() {
+        let config = ScenarioConfig::new(1, 10);
+        let map = config.accounts();
+        assert_eq!(map.len(), 2);
+        assert_eq!(map.by_identifier(&config.account).map(|a| a.gl_account.code.as_str()), Some("1020"));
+        assert_eq!(map.by_identifier(&config.second_account).map(|a| a.gl_account.code.as_str()), Some("1030"));
+        assert_eq!(Scenario::generate(&config).accounts(), &map);
     }
 
     #[test]
