@@ -331,3 +331,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_documented_file_format_example_is_valid() {
+    // Kept in step with the example in docs/posting-rules.md.
+    let rules = PostingRules::from_toml(
+        r#"
+        [[posting]]
+        name = "bank_fees"
+        kind = "bank_fee"
+        direction = "debit"
+        text = '\b(kontoführung\w*|bank\s?charges?)\b'
+        reference = '^CHG-\d+$'
+        bank_tx_codes = ["*-*-CHRG", "ACMT-MDOP", "NTRF+806"]
+        currencies = ["EUR", "CHF"]
+        amount = { min = "0.01", max = "250.00" }
+        accounts = ["main", "DE89370400440532013000"]
+        description = "{kind}: {text}"
+        gl_account = { code = "6820", title = "Bank fees" }
+        "#,
+    )
+    .expect("the documented example is valid");
+    let rule = &rules.rules()[0];
+    let mut e = Sample { id: "x", cents: -1290, iso: None, proprietary: Some("ntrf+806"), name: None, ustrd: &[], addtl: None }.entry();
+    assert!(rule.test(&e, None).is_none(), "account condition: the entry's IBAN is not listed");
+    e.account = AccountId::iban("DE89370400440532013000").expect("valid IBAN");
+    assert_eq!(rule.test(&e, None).map(|m| m.evidence), Some(PostingEvidence::BankTxCode));
+    e.acct_svcr_ref = Some("CHG-2024".into());
+    assert_eq!(rule.test(&e, None).map(|m| m.evidence), Some(PostingEvidence::Reference));
+}
