@@ -184,4 +184,23 @@ pub enum MatchError {
         /// The id.
         id: String,
     },
+    /// A posting rule field is invalid: a pattern that does not compile or matches everything, a
+    /// malformed bank transaction code, amount bounds out of order, an unknown template placeholder.
+    #[error("posting rule {rule:?}, field {field}: {value:?} is invalid: {reason}")]
+    InvalidPostingRule {
+        /// The rule name (or its position when unnamed).
+        rule: String,
+        /// The field.
+        field: &'static str,
+        /// The value as given (at most 200 characters).
+        value: String,
+        /// What is wrong, and what was expected.
+        reason: String,
+    },
+    /// Two posting rules have the same name.
+    #[error("posting rule name {name:?} is used twice; rule names identify proposals and must be unique")]
+    DuplicatePostingRule {
+        /// The name.
+        name: String,
+    },
 }

@@ -12,6 +12,10 @@
 //!   with reasons. [`ReconcileSummary`] is its `bankrec reconcile --json` form.
 //! - [`MatchBook`] holds records and the audit trail: [`ManualMatch`] by hand, unmatch, and
 //!   [`AuditFilter`] to list events.
+//! - [`PostingRules`] (ordered [`PostingRule`]s, TOML or JSON; the shipped default in
+//!   [`DEFAULT_POSTING_RULES_TOML`]) propose a [`PostingProposal`] to a GL account for bank entries
+//!   with no counterpart (fees, interest, taxes, card settlements, salaries): text or reference
+//!   patterns first, then bank transaction codes; [`PostingRule::test`] tries one rule on one entry.
 //! - [`auto_find`] lists the records on the other side of one entry that meet any [`FindCondition`].
 //! - References: [`extract_references`], [`normalize_reference`] and the check-digit validators
 //!   ([`is_valid_rf`], [`is_valid_finnish_reference`], [`is_valid_kid`], [`is_valid_swedish_ocr`],
@@ -56,6 +60,7 @@ mod engine;
 mod error;
 mod manual;
 mod name;
+mod posting;
 mod prepare;
 mod reference;
 mod report;
@@ -67,6 +72,10 @@ pub use engine::{Candidate, MatchInput, MatchOutcome, Matcher, Proposal, Unmatch
 pub use error::{EntrySide, MatchError};
 pub use manual::{AuditFilter, ManualAdjustment, ManualMatch, MatchBook};
 pub use name::{name_similarity, normalize_name, normalized_name_similarity};
+pub use posting::{
+    AmountRange, PostingEvidence, PostingKind, PostingMatch, PostingProposal, PostingRule, PostingRuleSpec, PostingRules,
+    DEFAULT_POSTING_RULES_TOML,
+};
 pub use reference::{
     classify_reference, extract_references, is_valid_belgian_structured, is_valid_finnish_reference, is_valid_kid, is_valid_rf,
     is_valid_swedish_ocr, is_valid_swiss_qr_reference, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN,
