@@ -12,6 +12,9 @@
 //!   with reasons. [`ReconcileSummary`] is its `bankrec reconcile --json` form.
 //! - [`MatchBook`] holds records and the audit trail: [`ManualMatch`] by hand, unmatch, and
 //!   [`AuditFilter`] to list events.
+//! - [`PairRules`] ([`ReversalRules`], [`TransferRules`]) configure the pairs of bank entries
+//!   that clear each other with no book side: a reversal and the entry it reverses, and the two
+//!   legs of a transfer between own accounts.
 //! - [`auto_find`] lists the records on the other side of one entry that meet any [`FindCondition`].
 //! - References: [`extract_references`], [`normalize_reference`] and the check-digit validators
 //!   ([`is_valid_rf`], [`is_valid_finnish_reference`], [`is_valid_kid`], [`is_valid_swedish_ocr`],
@@ -56,6 +59,9 @@ mod engine;
 mod error;
 mod manual;
 mod name;
+// The engine calls `match_pairs` once the integrator wires it in (see docs/pairs.md).
+#[cfg_attr(not(test), allow(dead_code))]
+mod pairs;
 mod prepare;
 mod reference;
 mod report;
@@ -67,6 +73,7 @@ pub use engine::{Candidate, MatchInput, MatchOutcome, Matcher, Proposal, Unmatch
 pub use error::{EntrySide, MatchError};
 pub use manual::{AuditFilter, ManualAdjustment, ManualMatch, MatchBook};
 pub use name::{name_similarity, normalize_name, normalized_name_similarity};
+pub use pairs::{PairRules, ReversalRules, TransferRules};
 pub use reference::{
     classify_reference, extract_references, is_valid_belgian_structured, is_valid_finnish_reference, is_valid_kid, is_valid_rf,
     is_valid_swedish_ocr, is_valid_swiss_qr_reference, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN,
