@@ -173,10 +173,20 @@ pub(crate) fn match_pairs(
     now: Timestamp,
     used_ids: &dyn Fn(&str) -> bool,
 ) -> PairOutcome {
-    let mut out = match_reversals(&config.reversals, bank, accounts, now, used_ids);
-    let taken: HashSet<&str> = out.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
-    let rest: Vec<&BankEntry> = bank.iter().copied().filter(|e| !taken.contains(e.id.as_str())).collect();
-    let transfers = match_transfers(&config.transfers, &rest, accounts, now, used_ids);
+    let legs = Legs::new(bank, accounts);
+    let mut skip = vec![false; legs.len()];
+    let mut out = PairOutcome::default();
+    if config.reversals.enabled {
+        let taken;
+        (out, taken) = reversals_in(&legs, &config.reversals, now, used_ids);
+        for i in taken {
+            skip[i as usize] = true;
+        }
+    }
+    let transfers = match accounts.filter(|m| config.transfers.enabled && m.len() >= 2) {
+        Some(map) => transfers_in(&legs, map, &config.transfers, &skip, now, used_ids),
+        None => PairOutcome::default(),
+    };
     // A possible original of an unpaired reversal may turn out to be a transfer leg: the
     // proposal no longer offers it.
     let legs: HashSet<&str> = transfers.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
@@ -203,11 +213,15 @@ pub(crate) fn match_reversals(
     if !config.enabled {
         return PairOutcome::default();
     }
-    let legs = Legs::new(bank, accounts);
+    reversals_in(&Legs::new(bank, accounts), config, now, used_ids).0
+}
+
+/// [`match_reversals`] over prepared entries; also returns the entries paired.
+fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_ids: &dyn Fn(&str) -> bool) -> (PairOutcome, Vec<u32>) {
     let window = i64::from(config.window_days);
     let reversals: Vec<u32> = (0..legs.len() as u32).filter(|&i| legs.get(i).marker.is_some()).collect();
     if reversals.is_empty() {
-        return PairOutcome::default();
+        return (PairOutcome::default(), Vec::new());
     }
 
     // Index only what the reversals ask for: the references and amounts they carry. A million
@@ -216,8 +230,8 @@ pub(crate) fn match_reversals(
     let mut wanted_amounts: HashSet<(u32, Currency, i64)> = HashSet::new();
     for &r in &reversals {
         let l = legs.get(r);
-        wanted_refs.extend(l.refs.iter().map(|(_, v)| v.as_str()));
-        wanted_amounts.insert((l.account, l.entry.currency, -l.minor));
+        wanted_refs.extend(legs.refs(r).iter().map(|(_, v)| v.as_str()));
+        wanted_amounts.insert((l.account, l.entry.currency, l.minor.wrapping_neg()));
     }
     let mut by_ref: HashMap<(&str, u32, Currency, i64), Vec<u32>> = HashMap::new();
     let mut by_amount: HashMap<(u32, Currency, i64), Vec<u32>> = HashMap::new();
@@ -229,7 +243,7 @@ pub(crate) fn match_reversals(
         let key = (l.account, l.entry.currency, l.minor);
         if wanted_amounts.contains(&key) {
             by_amount.entry(key).or_default().push(i);
-            for (_, v) in &l.refs {
+            for (_, v) in legs.refs(i) {
                 if wanted_refs.contains(v.as_str()) {
                     by_ref.entry((v.as_str(), l.account, l.entry.currency, l.minor)).or_default().push(i);
                 }
@@ -248,8 +262,10 @@ pub(crate) fn match_reversals(
         let mut cut = false;
         let in_window = |o: &Leg<'_>| o.date.is_some_and(|d| (0..=window).contains(&(i64::from(rdate) - i64::from(d))));
         let same_amount = |o: &Leg<'_>| o.entry.amount == rev.entry.amount && o.entry.direction != rev.entry.direction;
-        for (kind, value) in &rev.refs {
-            for &o in by_ref.get(&(value.as_str(), rev.account, rev.entry.currency, -rev.minor)).map(Vec::as_slice).unwrap_or(&[]) {
+        for (kind, value) in legs.refs(r) {
+            for &o in
+                by_ref.get(&(value.as_str(), rev.account, rev.entry.currency, rev.minor.wrapping_neg())).map(Vec::as_slice).unwrap_or(&[])
+            {
                 let orig = legs.get(o);
                 if o == r || !in_window(orig) || !same_amount(orig) {
                     continue;
@@ -260,7 +276,7 @@ pub(crate) fn match_reversals(
                 }
             }
         }
-        let run = by_amount.get(&(rev.account, rev.entry.currency, -rev.minor)).map(Vec::as_slice).unwrap_or(&[]);
+        let run = by_amount.get(&(rev.account, rev.entry.currency, rev.minor.wrapping_neg())).map(Vec::as_slice).unwrap_or(&[]);
         // Originals sorted by date: those dated in [reversal - window, reversal].
         let start = run.partition_point(|&o| legs.get(o).date.is_some_and(|d| i64::from(d) < i64::from(rdate) - window));
         for &o in &run[start..] {
@@ -293,7 +309,7 @@ pub(crate) fn match_reversals(
         graph.add(r, found, cut);
     }
 
-    let pairs = graph.assign(ROUNDS);
+    let pairs = graph.assign(legs.len());
     let mut out = PairOutcome::default();
     for &ei in &pairs {
         let e = &graph.edges[ei];
@@ -320,9 +336,11 @@ pub(crate) fn match_reversals(
         r.reasons = reasons;
         out.records.push(r);
     }
-    out.proposals = graph.proposals(&pairs, REVERSAL_RULE, &legs, ("reversed entry", "reversed entries"));
+    out.proposals = graph.proposals(&pairs, REVERSAL_RULE, legs, ("reversed entry", "reversed entries"));
     out.records.sort_by(|a, b| a.bank_entries.cmp(&b.bank_entries));
-    out
+    out.proposals.sort_by(|a, b| a.bank_entry.cmp(&b.bank_entry));
+    let taken = pairs.iter().flat_map(|&i| [graph.edges[i].left, graph.edges[i].right]).collect();
+    (out, taken)
 }
 
 /// Pairs a withdrawal on one own account with the deposit on another. Recommended after the
@@ -337,42 +355,56 @@ pub(crate) fn match_transfers(
 ) -> PairOutcome {
     let Some(map) = accounts.filter(|m| config.enabled && m.len() >= 2) else { return PairOutcome::default() };
     let legs = Legs::new(bank, Some(map));
+    transfers_in(&legs, map, config, &vec![false; legs.len()], now, used_ids)
+}
+
+/// [`match_transfers`] over prepared entries, leaving out those marked in `skip`.
+fn transfers_in(
+    legs: &Legs<'_>,
+    map: &AccountMap,
+    config: &TransferRules,
+    skip: &[bool],
+    now: Timestamp,
+    used_ids: &dyn Fn(&str) -> bool,
+) -> PairOutcome {
     let (after, before) = (i64::from(config.window_days), i64::from(config.early_days));
 
-    // Deposits on mapped accounts, by currency and amount, sorted by date.
-    let mut deposits: HashMap<(Currency, i64), Vec<u32>> = HashMap::new();
+    // Deposits on mapped accounts sorted by (currency, amount, date): a binary search finds the
+    // deposits of one amount within the window.
+    let mut deposits: Vec<(Currency, i64, i32, u32)> = Vec::new();
     for i in 0..legs.len() as u32 {
         let l = legs.get(i);
-        if l.mapped.is_some() && l.marker.is_none() && l.date.is_some() && l.minor > 0 {
-            deposits.entry((l.entry.currency, l.minor)).or_default().push(i);
+        if let (Some(_), None, Some(d), true) = (l.mapped, l.marker, l.date, l.minor > 0 && !skip[i as usize]) {
+            deposits.push((l.entry.currency, l.minor, d, i));
         }
     }
-    for list in deposits.values_mut() {
-        list.sort_unstable_by_key(|&i| (legs.get(i).date, i));
-    }
+    deposits.sort_unstable();
+    let owners: HashMap<&str, String> =
+        map.iter().filter_map(|a| Some((a.id.as_str(), normalize_name(a.owner.as_deref()?)))).filter(|(_, o)| !o.is_empty()).collect();
 
     let mut graph = Graph::default();
     for w in 0..legs.len() as u32 {
         let wl = legs.get(w);
         let (Some(from), Some(wdate)) = (wl.mapped, wl.date) else { continue };
-        if wl.marker.is_some() || wl.minor >= 0 {
+        if wl.marker.is_some() || wl.minor >= 0 || skip[w as usize] {
             continue;
         }
-        let run = deposits.get(&(wl.entry.currency, -wl.minor)).map(Vec::as_slice).unwrap_or(&[]);
-        let start = run.partition_point(|&d| legs.get(d).date.is_some_and(|x| i64::from(x) < i64::from(wdate) - before));
+        let (currency, minor) = (wl.entry.currency, wl.minor.wrapping_neg());
+        let first = (i64::from(wdate) - before).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let last = i64::from(wdate) + after;
+        let start = deposits.partition_point(|&(c, m, d, _)| (c, m, d) < (currency, minor, first));
         let mut found: Vec<Edge> = Vec::new();
         let mut cut = false;
-        for &d in &run[start..] {
-            let dl = legs.get(d);
-            let Some(ddate) = dl.date else { continue };
-            if i64::from(ddate) > i64::from(wdate) + after {
+        for &(c, m, ddate, d) in &deposits[start..] {
+            if c != currency || m != minor || i64::from(ddate) > last {
                 break;
             }
+            let dl = legs.get(d);
             let Some(to) = dl.mapped else { continue };
             if dl.account == wl.account || dl.entry.amount != wl.entry.amount {
                 continue;
             }
-            let Some(mut edge) = transfer_edge(&legs, w, d, from, to, config.require_confirmation) else { continue };
+            let Some(mut edge) = transfer_edge(legs, w, d, (from, to), &owners, config.require_confirmation) else { continue };
             if found.len() >= MAX_CANDIDATES {
                 cut = true;
                 break;
@@ -383,7 +415,7 @@ pub(crate) fn match_transfers(
         graph.add(w, found, cut);
     }
 
-    let pairs = graph.assign(ROUNDS);
+    let pairs = graph.assign(legs.len());
     let mut out = PairOutcome::default();
     for &ei in &pairs {
         let e = &graph.edges[ei];
@@ -416,14 +448,22 @@ pub(crate) fn match_transfers(
         r.reasons = reasons;
         out.records.push(r);
     }
-    out.proposals = graph.proposals(&pairs, TRANSFER_RULE, &legs, ("deposit", "deposits"));
+    out.proposals = graph.proposals(&pairs, TRANSFER_RULE, legs, ("deposit", "deposits"));
     out.records.sort_by(|a, b| a.bank_entries.cmp(&b.bank_entries));
+    out.proposals.sort_by(|a, b| a.bank_entry.cmp(&b.bank_entry));
     out
 }
 
 /// The edge between a withdrawal and a deposit on two own accounts, or `None` when a leg names a
 /// third account (the money went elsewhere).
-fn transfer_edge(legs: &Legs<'_>, w: u32, d: u32, from: &BankAccount, to: &BankAccount, require: bool) -> Option<Edge> {
+fn transfer_edge(
+    legs: &Legs<'_>,
+    w: u32,
+    d: u32,
+    (from, to): (&BankAccount, &BankAccount),
+    owners: &HashMap<&str, String>,
+    require: bool,
+) -> Option<Edge> {
     let (wl, dl) = (legs.get(w), legs.get(d));
     let mut confirmed: Vec<String> = Vec::new();
     match same_account(wl.entry.counterparty().and_then(|p| p.account.as_ref()), &to.identifier) {
@@ -436,8 +476,8 @@ fn transfer_edge(legs: &Legs<'_>, w: u32, d: u32, from: &BankAccount, to: &BankA
         Some(false) => return None,
         None => {}
     }
-    for (kind, value) in wl.refs.iter().filter(|(k, _)| k.travels()) {
-        if dl.refs.iter().any(|(k, v)| k == kind && v == value) {
+    for (kind, value) in legs.refs(w).iter().filter(|(k, _)| k.travels()) {
+        if legs.refs(d).iter().any(|(k, v)| k == kind && v == value) {
             confirmed.push(format!("same {kind} {value}"));
         }
     }
@@ -446,17 +486,15 @@ fn transfer_edge(legs: &Legs<'_>, w: u32, d: u32, from: &BankAccount, to: &BankA
     }
     let mut hints: Vec<String> = Vec::new();
     for (leg, what) in [(wl, "withdrawal"), (dl, "deposit")] {
-        if let Some((code, words)) = sub_family(leg.entry).and_then(|s| OWN_ACCOUNT_CODES.iter().find(|(c, _)| *c == s)) {
+        if let Some((code, words)) = sub_family(leg.entry).and_then(|s| OWN_ACCOUNT_CODES.iter().find(|(c, _)| c.eq_ignore_ascii_case(s))) {
             hints.push(format!("the {what} has bank transaction code {code} ({words})"));
         } else if let Some(phrase) = text_hint(leg.entry) {
             hints.push(format!("the {what}'s text says \"{phrase}\""));
         }
     }
-    let owners: Vec<(String, &BankAccount)> =
-        [from, to].into_iter().filter_map(|a| a.owner.as_deref().map(|o| (normalize_name(o), a))).filter(|(o, _)| !o.is_empty()).collect();
     for (leg, what, i) in [(wl, "withdrawal", w), (dl, "deposit", d)] {
         let name = legs.name(i);
-        if let Some((_, a)) = owners.iter().find(|(o, _)| !name.is_empty() && o == name) {
+        if let Some(a) = [from, to].into_iter().find(|a| !name.is_empty() && owners.get(a.id.as_str()).is_some_and(|o| o == name)) {
             hints.push(format!("the {what}'s counterparty {} owns account {}", display_name(leg), a.id));
         }
     }
@@ -532,9 +570,8 @@ const OWN_ACCOUNT_PHRASES: &[&str] = &[
     "compte à compte",
 ];
 
-fn sub_family(e: &BankEntry) -> Option<String> {
-    let code = e.transaction.bank_tx_code.as_ref()?.sub_family.as_deref()?;
-    Some(code.trim().to_ascii_uppercase())
+fn sub_family(e: &BankEntry) -> Option<&str> {
+    Some(e.transaction.bank_tx_code.as_ref()?.sub_family.as_deref()?.trim())
 }
 
 fn text_hint(e: &BankEntry) -> Option<&'static str> {
@@ -564,7 +601,7 @@ fn marker(e: &BankEntry) -> Option<Marker> {
     if e.reversal {
         return Some(Marker::Flag);
     }
-    if let Some(i) = sub_family(e).and_then(|s| RETURN_CODES.iter().position(|(c, _)| *c == s)) {
+    if let Some(i) = sub_family(e).and_then(|s| RETURN_CODES.iter().position(|(c, _)| c.eq_ignore_ascii_case(s))) {
         return Some(Marker::Code(i));
     }
     e.transaction.return_reason.as_ref().map(|_| Marker::ReturnReason)
@@ -667,45 +704,56 @@ struct Leg<'a> {
     minor: i64,
     date: Option<i32>,
     marker: Option<Marker>,
-    refs: Vec<(RefKind, String)>,
 }
 
-/// The entries, in id order, with names normalised on first use.
+/// The entries, in id order, with names and references normalised on first use (most entries
+/// never need them).
 struct Legs<'a> {
     legs: Vec<Leg<'a>>,
     names: Vec<OnceCell<String>>,
+    refs: Vec<OnceCell<Vec<(RefKind, String)>>>,
 }
 
 impl<'a> Legs<'a> {
-    /// Booked entries with a non-zero amount, sorted by id; an id given twice is left out (the
-    /// engine refuses such input, and pairing either copy would depend on input order).
+    /// Booked entries with a non-zero amount, sorted by date, amount and id; an id given twice
+    /// for the same date and amount is left out (the engine refuses repeated ids anyway).
     fn new(bank: &[&'a BankEntry], accounts: Option<&'a AccountMap>) -> Legs<'a> {
-        let mut entries: Vec<&BankEntry> =
-            bank.iter().copied().filter(|e| e.status == EntryStatus::Booked && !e.id.is_empty() && !e.amount.is_zero()).collect();
-        entries.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let dup: HashSet<&str> = entries.windows(2).filter(|w| w[0].id == w[1].id).map(|w| w[0].id.as_str()).collect();
+        // Ordered by date and amount, then id: a total order on unique ids (so input order never
+        // matters) that mostly compares integers instead of strings.
+        let mut entries: Vec<(i32, i64, &BankEntry)> = bank
+            .iter()
+            .filter(|e| e.status == EntryStatus::Booked && !e.id.is_empty() && !e.amount.is_zero())
+            .map(|e| (e.date().map_or(i32::MIN, |d| d.to_julian_day()), minor_units(e.signed_amount(), e.currency), *e))
+            .collect();
+        entries.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.id.cmp(&b.2.id)));
+        // The engine refuses repeated ids before it calls here; an id repeated on the same date and
+        // amount is the one case where the order above would depend on the input.
+        let dup: HashSet<&str> = entries
+            .windows(2)
+            .filter(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1) && w[0].2.id == w[1].2.id)
+            .map(|w| w[0].2.id.as_str())
+            .collect();
         let by_identifier: HashMap<&str, &BankAccount> =
             accounts.map(|m| m.iter().map(|a| (a.identifier.as_str(), a)).collect()).unwrap_or_default();
         let mut interned: HashMap<&str, u32> = HashMap::new();
         let mut legs = Vec::with_capacity(entries.len());
-        for e in entries.into_iter().filter(|e| !dup.contains(e.id.as_str())) {
+        for (_, minor, e) in entries.into_iter().filter(|(_, _, e)| dup.is_empty() || !dup.contains(e.id.as_str())) {
             let n = interned.len() as u32;
             let account = *interned.entry(e.account.as_str()).or_insert(n);
             let mapped = by_identifier.get(e.account.as_str()).copied();
-            let signed = e.signed_amount();
             legs.push(Leg {
                 entry: e,
                 account,
                 label: mapped.map_or(e.account.as_str(), |a| a.id.as_str()),
                 mapped,
-                minor: minor_units(signed, e.currency),
+                minor,
                 date: e.date().map(|d| d.to_julian_day()),
                 marker: marker(e),
-                refs: identity_refs(e),
             });
         }
         let names = (0..legs.len()).map(|_| OnceCell::new()).collect();
-        Legs { legs, names }
+        let refs = (0..legs.len()).map(|_| OnceCell::new()).collect();
+        Legs { legs, names, refs }
     }
 
     fn len(&self) -> usize {
@@ -714,6 +762,11 @@ impl<'a> Legs<'a> {
 
     fn get(&self, i: u32) -> &Leg<'a> {
         &self.legs[i as usize]
+    }
+
+    /// The references identifying the entry's payment.
+    fn refs(&self, i: u32) -> &[(RefKind, String)] {
+        self.refs[i as usize].get_or_init(|| identity_refs(self.legs[i as usize].entry))
     }
 
     /// The counterparty name in comparable form ("" when none).
@@ -762,14 +815,18 @@ impl Edge {
 }
 
 /// Candidate pairs between left entries (reversals, withdrawals) and right entries (originals,
-/// deposits).
+/// deposits), both numbered by their position in [`Legs`].
 #[derive(Default)]
 struct Graph {
+    /// Grouped by left entry, in leg order.
     edges: Vec<Edge>,
-    by_left: HashMap<u32, Vec<usize>>,
-    by_right: HashMap<u32, Vec<usize>>,
+    /// (left, first edge, end) for each left entry with candidates.
+    lefts: Vec<(u32, usize, usize)>,
     /// Left entries with more candidates than [`MAX_CANDIDATES`]: never paired automatically.
     cut: HashSet<u32>,
+    /// Edges by right entry: `right_edges[right_start[r]..right_start[r + 1]]`.
+    right_start: Vec<u32>,
+    right_edges: Vec<u32>,
 }
 
 impl Graph {
@@ -777,56 +834,83 @@ impl Graph {
         if cut {
             self.cut.insert(left);
         }
-        for e in found {
-            let i = self.edges.len();
-            self.by_left.entry(e.left).or_default().push(i);
-            self.by_right.entry(e.right).or_default().push(i);
-            self.edges.push(e);
+        if !found.is_empty() {
+            let start = self.edges.len();
+            self.edges.extend(found);
+            self.lefts.push((left, start, self.edges.len()));
         }
+    }
+
+    /// Builds the index by right entry once all edges are added.
+    fn finish(&mut self, legs: usize) {
+        let mut start = vec![0u32; legs + 1];
+        for e in &self.edges {
+            start[e.right as usize + 1] += 1;
+        }
+        for i in 0..legs {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut edges = vec![0u32; self.edges.len()];
+        for (i, e) in self.edges.iter().enumerate() {
+            let slot = &mut fill[e.right as usize];
+            edges[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        self.right_start = start;
+        self.right_edges = edges;
+    }
+
+    fn of_right(&self, right: u32) -> impl Iterator<Item = usize> + '_ {
+        let (a, b) = (self.right_start[right as usize] as usize, self.right_start[right as usize + 1] as usize);
+        self.right_edges[a..b].iter().map(|&i| i as usize)
+    }
+
+    /// The one open edge counted in the tier among these (confirmed tier: confirmed edges only;
+    /// hinted tier: edges of any strength), or `None` when there are none or several.
+    fn single(&self, edges: impl Iterator<Item = usize>, taken: &[bool], tier: Strength) -> Option<usize> {
+        let mut one = None;
+        for i in edges {
+            let e = &self.edges[i];
+            if taken[e.left as usize] || taken[e.right as usize] || (tier == Strength::Confirmed && e.strength != Strength::Confirmed) {
+                continue;
+            }
+            if one.is_some() {
+                return None;
+            }
+            one = Some(i);
+        }
+        one
     }
 
     /// The pairs to match: first confirmed edges that are the only confirmed candidate of both
     /// their entries, then hinted edges that are the only candidate of any strength of both, in
     /// rounds so that a pair taken frees others. Decided on sets, so input order cannot matter.
-    fn assign(&self, rounds: usize) -> Vec<usize> {
-        let mut taken: HashSet<u32> = HashSet::new(); // left and right live in one id space (leg index)
+    fn assign(&mut self, legs: usize) -> Vec<usize> {
+        self.finish(legs);
+        let mut taken = vec![false; legs];
         let mut chosen: Vec<usize> = Vec::new();
-        let open = |i: usize, taken: &HashSet<u32>| !taken.contains(&self.edges[i].left) && !taken.contains(&self.edges[i].right);
         for tier in [Strength::Confirmed, Strength::Hinted] {
-            for _ in 0..rounds {
-                let mut lefts: Vec<u32> = self.by_left.keys().copied().filter(|l| !taken.contains(l) && !self.cut.contains(l)).collect();
-                lefts.sort_unstable();
+            for _ in 0..ROUNDS {
                 let mut accepted: Vec<usize> = Vec::new();
-                for l in lefts {
-                    // Confirmed tier: count confirmed candidates; hinted tier: count all of them.
-                    let counts = |list: &[usize]| -> Vec<usize> {
-                        list.iter()
-                            .copied()
-                            .filter(|&i| open(i, &taken) && (tier == Strength::Hinted || self.edges[i].strength == Strength::Confirmed))
-                            .collect()
-                    };
-                    let mine = counts(&self.by_left[&l]);
-                    let [only] = mine[..] else { continue };
-                    if self.edges[only].strength != tier {
+                for &(l, a, b) in &self.lefts {
+                    if taken[l as usize] || self.cut.contains(&l) {
                         continue;
                     }
-                    let theirs = counts(&self.by_right[&self.edges[only].right]);
-                    if theirs == [only] {
+                    let Some(only) = self.single(a..b, &taken, tier) else { continue };
+                    if self.edges[only].strength == tier && self.single(self.of_right(self.edges[only].right), &taken, tier) == Some(only) {
                         accepted.push(only);
                     }
                 }
                 if accepted.is_empty() {
                     break;
                 }
-                for &i in &accepted {
+                // Each accepted edge is the single open edge of both its entries, so no two
+                // accepted edges share an entry.
+                for i in accepted {
                     let e = &self.edges[i];
-                    // A leg that is a left here and a right elsewhere (a withdrawal and deposit at
-                    // once cannot be, but be safe): the first accepted keeps it.
-                    if taken.contains(&e.left) || taken.contains(&e.right) {
-                        continue;
-                    }
-                    taken.insert(e.left);
-                    taken.insert(e.right);
+                    taken[e.left as usize] = true;
+                    taken[e.right as usize] = true;
                     chosen.push(i);
                 }
             }
@@ -837,41 +921,44 @@ impl Graph {
     /// Proposals for left entries not paired, with their candidates still open; best first
     /// (strength, then date distance, then id).
     fn proposals(&self, chosen: &[usize], rule: &'static str, legs: &Legs<'_>, (what, whats): (&str, &str)) -> Vec<PairProposal> {
-        let taken: HashSet<u32> = chosen.iter().flat_map(|&i| [self.edges[i].left, self.edges[i].right]).collect();
-        let mut lefts: Vec<u32> = self.by_left.keys().copied().filter(|l| !taken.contains(l)).collect();
-        lefts.sort_unstable();
+        let mut taken = vec![false; legs.len()];
+        for &i in chosen {
+            taken[self.edges[i].left as usize] = true;
+            taken[self.edges[i].right as usize] = true;
+        }
         let mut out = Vec::new();
-        for l in lefts {
-            let mut cands: Vec<&Edge> = self.by_left[&l].iter().map(|&i| &self.edges[i]).filter(|e| !taken.contains(&e.right)).collect();
+        for &(l, a, b) in &self.lefts {
+            if taken[l as usize] {
+                continue;
+            }
+            let mut cands: Vec<&Edge> = self.edges[a..b].iter().filter(|e| !taken[e.right as usize]).collect();
             if cands.is_empty() {
                 continue;
             }
-            cands.sort_by(|a, b| {
-                b.strength
-                    .cmp(&a.strength)
-                    .then(a.gap.abs().cmp(&b.gap.abs()))
-                    .then(legs.get(a.right).entry.id.cmp(&legs.get(b.right).entry.id))
+            cands.sort_by(|x, y| {
+                y.strength
+                    .cmp(&x.strength)
+                    .then(x.gap.abs().cmp(&y.gap.abs()))
+                    .then(legs.get(x.right).entry.id.cmp(&legs.get(y.right).entry.id))
             });
             let n = cands.len();
-            let contested = cands
-                .iter()
-                .any(|e| self.by_right[&e.right].iter().any(|&j| self.edges[j].left != l && !taken.contains(&self.edges[j].left)));
-            let mut reasons = Vec::new();
-            if self.cut.contains(&l) {
-                reasons.push(format!("more than {MAX_CANDIDATES} entries of this amount in the window: a person must choose"));
+            let contested =
+                cands.iter().any(|e| self.of_right(e.right).any(|j| self.edges[j].left != l && !taken[self.edges[j].left as usize]));
+            let reason = if self.cut.contains(&l) {
+                format!("more than {MAX_CANDIDATES} entries of this amount in the window: a person must choose")
             } else if n > 1 {
-                reasons.push(format!("{n} possible {whats} of this amount in the window: ambiguous, a person must choose"));
+                format!("{n} possible {whats} of this amount in the window: ambiguous, a person must choose")
             } else if contested {
-                reasons.push(format!("the {what} is also a candidate for another entry: ambiguous, a person must choose"));
+                format!("the {what} is also a candidate for another entry: ambiguous, a person must choose")
             } else if cands[0].strength == Strength::Weak {
-                reasons.push(format!("one possible {what}, but nothing confirms it (no shared reference, account or name)"));
+                format!("one possible {what}, but nothing confirms it (no shared reference, account or name)")
             } else {
-                reasons.push("not paired automatically: a person must confirm".to_owned());
-            }
+                "not paired automatically: a person must confirm".to_owned()
+            };
             out.push(PairProposal {
                 rule,
                 bank_entry: legs.get(l).entry.id.clone(),
-                reasons,
+                reasons: vec![reason],
                 candidates: cands
                     .iter()
                     .take(MAX_PROPOSED)

@@ -403,6 +403,31 @@ fn an_entry_is_a_reversal_or_a_transfer_leg_never_both() {
 }
 
 #[test]
+fn the_two_passes_run_separately_as_in_the_engine() {
+    let entries = [
+        paying(e2e(entry("W1", A, -10_000, date!(2024 - 04 - 02)), "E2E-9"), B),
+        reversed(e2e(entry("R1", A, 10_000, date!(2024 - 04 - 03)), "E2E-9")),
+        paying(entry("D1", B, 10_000, date!(2024 - 04 - 03)), A),
+        paying(entry("W2", B, -30_000, date!(2024 - 04 - 05)), C),
+        paying(entry("D2", C, 30_000, date!(2024 - 04 - 05)), B),
+    ];
+    let map = accounts();
+    let all: Vec<&BankEntry> = entries.iter().collect();
+    let reversals = match_reversals(&ReversalRules::default(), &all, Some(&map), now(), &|_| false);
+    assert_eq!(ids(&reversals), [["W1", "R1"]]);
+    // The one-to-one rules would run here; the transfers then see what is still open.
+    let held: HashSet<&str> = reversals.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
+    let open: Vec<&BankEntry> = entries.iter().filter(|e| !held.contains(e.id.as_str())).collect();
+    let transfers = match_transfers(&TransferRules::default(), &open, Some(&map), now(), &|_| false);
+    assert_eq!(ids(&transfers), [["W2", "D2"]]);
+    assert_eq!(transfers.records[0].account.as_deref(), Some("savings"));
+    let both = run(&entries);
+    assert_eq!(ids(&both), [["W1", "R1"], ["W2", "D2"]]);
+    // Without the map, transfers are not paired.
+    assert!(match_transfers(&TransferRules::default(), &open, None, now(), &|_| false).records.is_empty());
+}
+
+#[test]
 fn match_book_accepts_pair_records_and_unmatch_restores_them() {
     let entries = [
         paying(entry("W1", A, -100_000, date!(2024 - 04 - 02)), B),
@@ -474,6 +499,13 @@ fn pending_and_duplicate_ids_are_left_alone() {
         reversed(e2e(entry("R1", A, 4_200, date!(2024 - 01 - 02)), "E2E-42")).with_status(bankrec_model::EntryStatus::Pending),
     ];
     assert!(run(&entries).records.is_empty());
+    let entries = [
+        e2e(entry("O1", A, -4_200, date!(2024 - 01 - 01)), "E2E-42"),
+        reversed(e2e(entry("R1", A, 4_200, date!(2024 - 01 - 02)), "E2E-42")),
+        reversed(e2e(entry("R1", A, 4_200, date!(2024 - 01 - 02)), "E2E-42")),
+    ];
+    assert!(run(&entries).records.is_empty());
+    // Repeated on another date: the two copies contend for the original, so neither is paired.
     let entries = [
         e2e(entry("O1", A, -4_200, date!(2024 - 01 - 01)), "E2E-42"),
         reversed(e2e(entry("R1", A, 4_200, date!(2024 - 01 - 02)), "E2E-42")),
