@@ -317,7 +317,7 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
         let mut reasons = vec![format!("{} reverses {}: {}", rev.entry.id, orig.entry.id, marker_words(rev))];
         reasons.extend(e.reasons.iter().cloned());
         if e.strength == Strength::Hinted {
-            reasons.push(format!("the only entry of this amount on the account within {window} day(s) before the reversal"));
+            reasons.push(format!("the only entry of this amount with this counterparty on the account within {window} day(s) before"));
         }
         reasons.push(format!(
             "{} {} back on account {}, {} day(s) after the original; the two entries sum to zero",

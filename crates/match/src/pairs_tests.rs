@@ -102,6 +102,20 @@ fn check_invariants(out: &PairOutcome, bank: &[&BankEntry]) {
             let e = bank.iter().find(|e| &e.id == id).expect("known entry");
             assert_eq!(e.currency, r.currency);
         }
+        let find = |id: &str| bank.iter().find(|e| e.id == id).expect("known entry");
+        let (first, second) = (find(&r.bank_entries[0]), find(&r.bank_entries[1]));
+        assert_ne!(first.direction, second.direction);
+        match r.origin_label() {
+            "reversal" => {
+                assert_eq!(first.account, second.account, "a reversal stays on its account");
+                assert!(first.date() <= second.date(), "the original comes first and is not later");
+            }
+            "transfer" => {
+                assert_ne!(first.account, second.account, "a transfer spans two accounts");
+                assert_eq!(first.direction, Direction::Debit, "the withdrawal comes first");
+            }
+            other => panic!("unexpected rule {other}"),
+        }
     }
 }
 
