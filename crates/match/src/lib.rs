@@ -16,6 +16,9 @@
 //!   [`DEFAULT_POSTING_RULES_TOML`]) propose a [`PostingProposal`] to a GL account for bank entries
 //!   with no counterpart (fees, interest, taxes, card settlements, salaries): text or reference
 //!   patterns first, then bank transaction codes; [`PostingRule::test`] tries one rule on one entry.
+//! - [`PairRules`] ([`ReversalRules`], [`TransferRules`]) configure the pairs of bank entries
+//!   that clear each other with no book side: a reversal and the entry it reverses, and the two
+//!   legs of a transfer between own accounts.
 //! - [`auto_find`] lists the records on the other side of one entry that meet any [`FindCondition`].
 //! - References: [`extract_references`], [`normalize_reference`] and the check-digit validators
 //!   ([`is_valid_rf`], [`is_valid_finnish_reference`], [`is_valid_kid`], [`is_valid_swedish_ocr`],
@@ -60,6 +63,7 @@ mod engine;
 mod error;
 mod manual;
 mod name;
+mod pairs;
 mod posting;
 mod prepare;
 mod reference;
@@ -72,6 +76,7 @@ pub use engine::{Candidate, MatchInput, MatchOutcome, Matcher, Proposal, Unmatch
 pub use error::{EntrySide, MatchError};
 pub use manual::{AuditFilter, ManualAdjustment, ManualMatch, MatchBook};
 pub use name::{name_similarity, normalize_name, normalized_name_similarity};
+pub use pairs::{PairRules, ReversalRules, TransferRules};
 pub use posting::{
     AmountRange, PostingEvidence, PostingKind, PostingMatch, PostingProposal, PostingRule, PostingRuleSpec, PostingRules,
     DEFAULT_POSTING_RULES_TOML,
