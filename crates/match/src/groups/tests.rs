@@ -492,3 +492,78 @@ proptest! {
         for (id, sum) in total { prop_assert!(sum <= by_id[id].open_amount, "item {} over-allocated over two runs", id); }
     }
 }
+
+#[test]
+fn account_map_keeps_other_accounts_books_out() {
+    let mut map = bankrec_model::AccountMap::new();
+    let acc = bankrec_model::BankAccount::new(
+        "main",
+        account(),
+        Currency::EUR,
+        bankrec_model::GlAccount::new("1020", "Bank"),
+        "1999",
+        date!(2024 - 01 - 01),
+    );
+    map.insert(acc).expect("account");
+    let mut entries = Vec::new();
+    for (id, cents) in [("B1", 50_000), ("B2", 70_000)] {
+        let mut e = bank(id, cents, date!(2024 - 04 - 02), "", "");
+        e.settlement_number = Some("ST1".into());
+        entries.push(e);
+    }
+    let mut other = ledger("L2", 70_000, date!(2024 - 04 - 01)).with_settlement_number("ST1");
+    other.gl_account = "1021".into();
+    let lines = [ledger("L1", 50_000, date!(2024 - 04 - 01)).with_settlement_number("ST1"), other];
+    let mut items =
+        vec![invoice("I1", "A-1", 10_000, "Globex", date!(2024 - 04 - 01)), invoice("I2", "A-2", 20_000, "Globex", date!(2024 - 04 - 01))];
+    items[1].bank_account = Some("savings".into());
+    let payer = bank("B3", 30_000, date!(2024 - 04 - 02), "Globex", "");
+    entries.push(payer);
+    let input = GroupInput {
+        bank: entries.iter().collect(),
+        ledger: lines.iter().collect(),
+        items: items.iter().map(|i| (i, i.open_amount)).collect(),
+        accounts: Some(&map),
+    };
+    let out = match_groups(&GroupRules::exact(), &input, now(), &|_| false);
+    assert!(out.records.is_empty(), "L2 is on another GL account, I2 expected on another bank account: {out:#?}");
+    // Without the map, both groups match.
+    let out = match_groups(&GroupRules::exact(), &GroupInput { accounts: None, ..input }, now(), &|_| false);
+    assert_eq!(out.records.len(), 2, "{out:#?}");
+    assert_eq!(out.records[0].account.as_deref(), Some("DE89370400440532013000"));
+}
+
+#[test]
+fn several_payments_within_tolerance_carry_the_difference() {
+    let items = [invoice("I1", "INV-5005", 100_000, "Acme", date!(2024 - 04 - 01))];
+    let b = [bank("B1", 50_000, date!(2024 - 04 - 02), "Acme", "INV-5005"), bank("B2", 49_000, date!(2024 - 04 - 03), "Acme", "INV-5005")];
+    let out = run_with(&GroupRules::default(), &b, &[], &items, &[]);
+    assert_eq!(out.records.len(), 1, "{out:#?}");
+    assert_eq!(items_of(&out.records[0]), [("I1", d(100_000))]);
+    assert_eq!(out.records[0].adjustments[0].amount, d(-1000));
+}
+
+#[test]
+fn manual_partial_payments_respect_what_remains() {
+    let items = [invoice("I1", "INV-1", 100_000, "Acme", date!(2024 - 04 - 01))];
+    let entries = [
+        bank("B1", 40_000, date!(2024 - 04 - 02), "Acme", ""),
+        bank("B2", 60_000, date!(2024 - 04 - 03), "Acme", ""),
+        bank("B3", 100, date!(2024 - 04 - 04), "Acme", ""),
+    ];
+    let mut book = MatchBook::new();
+    let m = |b: &str, a: Option<Decimal>| crate::ManualMatch::new().bank(b).open_item("I1", a);
+    book.match_manually(&m("B1", Some(d(40_000))), &entries, &[], &items, None, "anna", now()).expect("first part");
+    assert_eq!(book.remaining_open_amount(&items[0]), d(60_000));
+    let err = book.match_manually(&m("B2", Some(d(70_000))), &entries, &[], &items, None, "anna", now()).expect_err("beyond the rest");
+    assert!(matches!(err, crate::MatchError::AllocationOutOfRange { open, .. } if open == d(60_000)), "{err}");
+    book.match_manually(&m("B2", None), &entries, &[], &items, None, "anna", now()).expect("the rest");
+    assert_eq!(book.active_records_of_open_item("I1").count(), 2);
+    book.check_allocations(&items).expect("within the open amount");
+    let err = book.match_manually(&m("B3", None), &entries, &[], &items, None, "anna", now()).expect_err("settled");
+    assert!(matches!(err, crate::MatchError::AlreadyMatched { .. }), "{err}");
+    // Unmatching a part reopens it.
+    let first = book.active_records_of_open_item("I1").next().map(|r| r.id.clone()).expect("record");
+    book.unmatch(&first, "anna", now(), None).expect("active");
+    assert_eq!(book.remaining_open_amount(&items[0]), d(40_000));
+}
