@@ -515,7 +515,7 @@ fn account_map_keeps_other_accounts_books_out() {
     other.gl_account = "1021".into();
     let lines = [ledger("L1", 50_000, date!(2024 - 04 - 01)).with_settlement_number("ST1"), other];
     let mut items =
-        vec![invoice("I1", "A-1", 10_000, "Globex", date!(2024 - 04 - 01)), invoice("I2", "A-2", 20_000, "Globex", date!(2024 - 04 - 01))];
+        [invoice("I1", "A-1", 10_000, "Globex", date!(2024 - 04 - 01)), invoice("I2", "A-2", 20_000, "Globex", date!(2024 - 04 - 01))];
     items[1].bank_account = Some("savings".into());
     let payer = bank("B3", 30_000, date!(2024 - 04 - 02), "Globex", "");
     entries.push(payer);
