@@ -18,13 +18,15 @@ pub(crate) struct SubsetResult {
     pub(crate) cut: bool,
 }
 
-struct Search<'a> {
-    amounts: &'a [Decimal],
+/// Amounts as integers at one common scale: the search adds millions of them, and an `i128` add is
+/// far cheaper than a `Decimal` one. Exact: every value is rescaled without rounding.
+struct Search {
+    amounts: Vec<i128>,
     order: Vec<usize>,
-    suffix: Vec<Decimal>,
-    low: Decimal,
-    high: Decimal,
-    target: Decimal,
+    suffix: Vec<i128>,
+    low: i128,
+    high: i128,
+    target: i128,
     budget: u64,
     max_solutions: usize,
     chosen: Vec<usize>,
@@ -37,14 +39,21 @@ struct Search<'a> {
 /// `target + limit`. Stops once `max_solutions` exact subsets are known (the answer is then
 /// "several" anyway) or after `budget` steps (`cut`).
 pub(crate) fn subset_sums(amounts: &[Decimal], target: Decimal, limit: Decimal, budget: u64, max_solutions: usize) -> SubsetResult {
-    let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(|&a, &b| amounts[b].cmp(&amounts[a]).then(a.cmp(&b)));
-    let mut suffix = vec![Decimal::ZERO; order.len() + 1];
+    let scale = amounts.iter().chain([&target, &limit]).map(Decimal::scale).max().unwrap_or(0);
+    let int = |d: &Decimal| 10i128.checked_pow(scale - d.scale()).and_then(|f| d.mantissa().checked_mul(f));
+    let (Some(ints), Some(target), Some(limit)) = (amounts.iter().map(int).collect::<Option<Vec<i128>>>(), int(&target), int(&limit))
+    else {
+        // Amounts near the limits of `Decimal` at very different scales: nothing is searched.
+        return SubsetResult { cut: true, ..SubsetResult::default() };
+    };
+    let mut order: Vec<usize> = (0..ints.len()).collect();
+    order.sort_by(|&a, &b| ints[b].cmp(&ints[a]).then(a.cmp(&b)));
+    let mut suffix = vec![0i128; order.len() + 1];
     for k in (0..order.len()).rev() {
-        suffix[k] = suffix[k + 1].saturating_add(amounts[order[k]]);
+        suffix[k] = suffix[k + 1].saturating_add(ints[order[k]]);
     }
     let mut s = Search {
-        amounts,
+        amounts: ints,
         order,
         suffix,
         low: target.saturating_sub(limit),
@@ -55,14 +64,14 @@ pub(crate) fn subset_sums(amounts: &[Decimal], target: Decimal, limit: Decimal, 
         chosen: Vec::new(),
         out: SubsetResult::default(),
     };
-    s.visit(0, Decimal::ZERO);
+    s.visit(0, 0);
     s.out
 }
 
-impl Search<'_> {
+impl Search {
     /// Returns false to stop the whole search. A subset is recorded when its last element is
     /// added, so each is seen once.
-    fn visit(&mut self, k: usize, sum: Decimal) -> bool {
+    fn visit(&mut self, k: usize, sum: i128) -> bool {
         if k == self.order.len() || sum.saturating_add(self.suffix[k]) < self.low {
             return true;
         }
@@ -133,5 +142,14 @@ mod tests {
         assert!(!a.cut, "pruned: the target is beyond the total");
         let c = subset_sums(&amounts, Decimal::new(12_066, 2), Decimal::ZERO, 500, 5);
         assert!(c.cut && c.steps == 500);
+    }
+
+    #[test]
+    fn mixed_scales_are_exact() {
+        let amounts = [Decimal::new(1005, 3), Decimal::new(2, 0), Decimal::new(5, 1)];
+        let r = subset_sums(&amounts, Decimal::new(3005, 3), Decimal::ZERO, 100, 5);
+        assert_eq!(r.exact, vec![vec![0, 1]]);
+        let r = subset_sums(&[Decimal::MAX, Decimal::new(1, 28)], Decimal::ONE, Decimal::ZERO, 100, 5);
+        assert!(r.cut && r.exact.is_empty());
     }
 }
