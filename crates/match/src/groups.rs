@@ -743,10 +743,15 @@ impl<'a> Run<'a, '_> {
                     if exact { found.exact.len() } else { found.near.len() }
                 ));
             } else if found.cut {
-                reasons.push(format!(
-                    "the search was cut after {} steps (step budget): this combination is not proven the only one, not matched automatically",
-                    found.steps
-                ));
+                reasons.push(if found.steps >= self.config.step_budget {
+                    format!(
+                        "the search was cut after {} steps (step budget): this combination is not proven the only one, not matched automatically",
+                        found.steps
+                    )
+                } else {
+                    "only the items closest in due date were searched: this combination is not proven the only one, not matched automatically"
+                        .to_owned()
+                });
             } else {
                 reasons.push(format!("the only combination ({} steps searched)", found.steps));
             }

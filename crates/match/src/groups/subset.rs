@@ -152,4 +152,35 @@ mod tests {
         let r = subset_sums(&[Decimal::MAX, Decimal::new(1, 28)], Decimal::ONE, Decimal::ZERO, 100, 5);
         assert!(r.cut && r.exact.is_empty());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..proptest::prelude::ProptestConfig::default() })]
+
+        /// Against brute force: the same exact combinations, and near ones only within the limit.
+        #[test]
+        fn agrees_with_brute_force(cents in proptest::collection::vec(1i64..50, 2..11), pick in 0u32..2048, tol in 0i64..3) {
+            let amounts: Vec<Decimal> = cents.iter().map(|c| Decimal::new(*c, 2)).collect();
+            let n = amounts.len();
+            let mask = pick & ((1 << n) - 1);
+            let target: i64 = (0..n).filter(|i| mask & (1 << i) != 0).map(|i| cents[i]).sum::<i64>().max(1);
+            let r = subset_sums(&amounts, Decimal::new(target, 2), Decimal::new(tol, 2), 1_000_000, usize::MAX);
+            proptest::prop_assert!(!r.cut);
+            let mut brute: Vec<Vec<usize>> = Vec::new();
+            for m in 0u32..(1 << n) {
+                let members: Vec<usize> = (0..n).filter(|i| m & (1 << i) != 0).collect();
+                let sum: i64 = members.iter().map(|&i| cents[i]).sum();
+                if members.len() >= 2 && sum == target {
+                    brute.push(members);
+                }
+            }
+            let mut exact = r.exact.clone();
+            exact.sort();
+            brute.sort();
+            proptest::prop_assert_eq!(exact, brute);
+            for s in &r.near {
+                let sum: i64 = s.iter().map(|&i| cents[i]).sum();
+                proptest::prop_assert!(s.len() >= 2 && sum != target && (sum - target).abs() <= tol);
+            }
+        }
+    }
 }
