@@ -909,7 +909,9 @@ impl<'a> Run<'a, '_> {
             }
             names.sort_unstable();
             let target = self.bank[b].signed.abs();
-            let limit = self.config.amount.limit(target);
+            // Exact sums only: without a reference, a tolerance would let unrelated items of the
+            // payer make up a near sum.
+            let limit = Decimal::ZERO;
             let mut pool: Vec<usize> = names
                 .iter()
                 .flat_map(|n| by_name.get(n).into_iter().flatten().copied())
