@@ -95,6 +95,7 @@ pub(crate) fn remaining_open_amounts<'a>(items: &'a [OpenItem], existing: &[Matc
 }
 
 /// A group found by a pass, before conflicts are resolved.
+#[derive(Clone)]
 struct Group {
     kind: &'static str,
     /// Bank positions, ascending.
@@ -124,6 +125,9 @@ struct Run<'a, 'c> {
     /// Bank entries already proposed by an earlier pass: later passes leave them alone.
     bank_proposed: Vec<bool>,
     by_ref: HashMap<String, Vec<usize>>,
+    /// Entries quoting one item and paying more: (bank, item, the overpayment proposal made when
+    /// the payer's other open items do not make up the rest).
+    paid_more: Vec<(usize, usize, Group)>,
     new_ids: HashSet<String>,
     out: GroupOutcome,
 }
@@ -161,6 +165,7 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         bank,
         book,
         by_ref,
+        paid_more: Vec::new(),
         new_ids: HashSet::new(),
         out: GroupOutcome::default(),
     };
@@ -478,7 +483,7 @@ impl<'a> Run<'a, '_> {
             }
             let target = self.bank[b].signed.abs();
             let amounts: Vec<Decimal> = hits.iter().map(|&k| self.book[k].open).collect();
-            let found = subset_sums(&amounts, target, self.config.amount.limit(target), self.config.step_budget, MAX_LISTED_SUBSETS);
+            let found = subset_sums(&amounts, target, self.config.amount.limit(target), 2, self.config.step_budget, MAX_LISTED_SUBSETS);
             let quoted: Vec<&str> = hits.iter().map(|&k| self.quoted(b, k)).collect();
             let head = format!(
                 "the payment of {} {} quotes {} open record(s): {}",
@@ -493,9 +498,11 @@ impl<'a> Run<'a, '_> {
             );
             self.subset_groups(b, &hits, &found, head, true, &mut groups, &mut notes);
         }
+        let mut paid_more = Vec::new();
         for (k, bs) in single {
-            self.partial_groups(k, &bs, &mut groups);
+            self.partial_groups(k, &bs, &mut groups, &mut paid_more);
         }
+        self.paid_more = paid_more;
         self.out.notes.extend(notes);
         groups
     }
@@ -593,7 +600,7 @@ impl<'a> Run<'a, '_> {
 
     /// Entries quoting one open item: together its open amount (one record), each less (one
     /// partial record each), the rest of a partly paid item, or too much (a proposal).
-    fn partial_groups(&self, k: usize, bs: &[usize], out: &mut Vec<Group>) {
+    fn partial_groups(&self, k: usize, bs: &[usize], out: &mut Vec<Group>, paid_more: &mut Vec<(usize, usize, Group)>) {
         let Some(item) = self.book[k].item() else { return };
         let open = self.book[k].open;
         let cur = item.currency;
@@ -678,7 +685,13 @@ impl<'a> Run<'a, '_> {
                 bs.len(),
                 item.id
             )];
-            out.push(group(vec![b], open, Decimal::ZERO, reasons, false, false));
+            let g = group(vec![b], open, Decimal::ZERO, reasons, false, false);
+            if bs.len() == 1 && self.config.split_payments && self.config.subset_search {
+                // Perhaps the quoted invoice and others of the payer: the subset search decides.
+                paid_more.push((b, k, g));
+            } else {
+                out.push(g);
+            }
         }
     }
 
@@ -703,11 +716,22 @@ impl<'a> Run<'a, '_> {
         }
         let mut groups = Vec::new();
         let mut notes = Vec::new();
+        let mut paid_more: BTreeMap<usize, (usize, Group)> =
+            std::mem::take(&mut self.paid_more).into_iter().map(|(b, k, g)| (b, (k, g))).collect();
         for b in 0..self.bank.len() {
-            if !self.bank_open[b] || self.bank_proposed[b] || self.bank[b].name.is_empty() {
+            let quoted = paid_more.remove(&b);
+            if !self.bank_open[b] || self.bank_proposed[b] {
                 continue;
             }
-            let name = self.bank[b].name.clone();
+            // The payer: the bank entry's name, else the quoted item's counterparty.
+            let name = match (&quoted, self.bank[b].name.is_empty()) {
+                (Some((k, _)), true) => self.book[*k].name.clone(),
+                _ => self.bank[b].name.clone(),
+            };
+            if name.is_empty() {
+                groups.extend(quoted.map(|(_, g)| g));
+                continue;
+            }
             let mut names: Vec<&str> = Vec::new();
             if let Some((&n, _)) = by_name.get_key_value(name.as_str()) {
                 names.push(n);
@@ -720,18 +744,30 @@ impl<'a> Run<'a, '_> {
                 }
             }
             names.sort_unstable();
-            let target = self.bank[b].signed.abs();
+            // With a quoted item paid more than its open amount, the rest is searched among the
+            // payer's other items; the quoted item is in every combination.
+            let forced = quoted.as_ref().map(|(k, _)| *k).filter(|&k| self.book_open[k]);
+            if let (Some((_, fallback)), None) = (&quoted, forced) {
+                groups.push(fallback.clone());
+                continue;
+            }
+            let target = match forced {
+                Some(k) => self.bank[b].signed.abs() - self.book[k].open,
+                None => self.bank[b].signed.abs(),
+            };
             // Exact sums only: without a reference, a tolerance would let unrelated items of the
             // payer make up a near sum.
             let limit = Decimal::ZERO;
             let mut pool: Vec<usize> = names
                 .iter()
                 .flat_map(|n| by_name.get(n).into_iter().flatten().copied())
-                .filter(|&k| self.book_open[k] && self.admissible(b, k) && self.book[k].open <= target.saturating_add(limit))
+                .filter(|&k| Some(k) != forced && self.book_open[k] && self.admissible(b, k) && self.book[k].open <= target)
                 .collect();
             pool.sort_unstable();
             pool.dedup();
-            if pool.len() < 2 {
+            let min_size = if forced.is_some() { 1 } else { 2 };
+            if pool.len() < min_size {
+                groups.extend(quoted.map(|(_, g)| g));
                 continue;
             }
             let total = pool.len();
@@ -741,17 +777,45 @@ impl<'a> Run<'a, '_> {
             pool.truncate(self.config.max_subset_items);
             pool.sort_unstable();
             let amounts: Vec<Decimal> = pool.iter().map(|&k| self.book[k].open).collect();
-            let mut found = subset_sums(&amounts, target, limit, self.config.step_budget, MAX_LISTED_SUBSETS);
-            let cut_items = total > pool.len();
-            let mut head = format!(
-                "no usable reference; {total} open item(s) of the payer {name} (name similarity at least {})",
-                self.config.name_similarity
-            );
-            if cut_items {
+            let mut found = subset_sums(&amounts, target, limit, min_size, self.config.step_budget, MAX_LISTED_SUBSETS);
+            let mut head = match forced {
+                Some(k) => format!(
+                    "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {name} (name similarity at least {})",
+                    self.bank[b].signed,
+                    self.cur(b),
+                    self.quoted(b, k),
+                    self.book[k].id,
+                    self.book[k].open,
+                    self.config.name_similarity
+                ),
+                None => format!(
+                    "no usable reference; {total} open item(s) of the payer {name} (name similarity at least {})",
+                    self.config.name_similarity
+                ),
+            };
+            if total > pool.len() {
                 let _ = write!(head, ", the {} closest in due date searched (the search was cut at max_subset_items)", pool.len());
                 found.cut = true;
             }
-            self.subset_groups(b, &pool, &found, head, false, &mut groups, &mut notes);
+            match (forced, quoted) {
+                (Some(k), Some((_, fallback))) => {
+                    if found.exact.is_empty() {
+                        groups.push(fallback);
+                        continue;
+                    }
+                    // The quoted item joins every combination, as position 0 of the pool.
+                    let mut with_quoted = vec![k];
+                    with_quoted.extend(&pool);
+                    for s in &mut found.exact {
+                        *s = std::iter::once(0).chain(s.iter().map(|i| i + 1)).collect();
+                    }
+                    self.subset_groups(b, &with_quoted, &found, head, true, &mut groups, &mut notes);
+                }
+                (_, quoted) => {
+                    groups.extend(quoted.map(|(_, g)| g));
+                    self.subset_groups(b, &pool, &found, head, false, &mut groups, &mut notes);
+                }
+            }
         }
         self.out.notes.extend(notes);
         groups

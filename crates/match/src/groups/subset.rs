@@ -29,16 +29,24 @@ struct Search {
     target: i128,
     budget: u64,
     max_solutions: usize,
+    min_size: usize,
     chosen: Vec<usize>,
     out: SubsetResult,
 }
 
-/// Searches the subsets of `amounts` (positive, unsigned) of at least two elements whose sum lies
+/// Searches the subsets of `amounts` (positive, unsigned) of at least `min_size` elements whose sum lies
 /// within `limit` of `target`. Depth-first over the amounts sorted from the largest (ties by
 /// position), pruning a branch that can no longer reach `target - limit` or already passed
 /// `target + limit`. Stops once `max_solutions` exact subsets are known (the answer is then
 /// "several" anyway) or after `budget` steps (`cut`).
-pub(crate) fn subset_sums(amounts: &[Decimal], target: Decimal, limit: Decimal, budget: u64, max_solutions: usize) -> SubsetResult {
+pub(crate) fn subset_sums(
+    amounts: &[Decimal],
+    target: Decimal,
+    limit: Decimal,
+    min_size: usize,
+    budget: u64,
+    max_solutions: usize,
+) -> SubsetResult {
     let scale = amounts.iter().chain([&target, &limit]).map(Decimal::scale).max().unwrap_or(0);
     let int = |d: &Decimal| 10i128.checked_pow(scale - d.scale()).and_then(|f| d.mantissa().checked_mul(f));
     let (Some(ints), Some(target), Some(limit)) = (amounts.iter().map(int).collect::<Option<Vec<i128>>>(), int(&target), int(&limit))
@@ -61,6 +69,7 @@ pub(crate) fn subset_sums(amounts: &[Decimal], target: Decimal, limit: Decimal, 
         target,
         budget,
         max_solutions: max_solutions.max(2),
+        min_size: min_size.max(1),
         chosen: Vec::new(),
         out: SubsetResult::default(),
     };
@@ -84,7 +93,7 @@ impl Search {
         let with = sum.saturating_add(self.amounts[i]);
         if with <= self.high {
             self.chosen.push(i);
-            if self.chosen.len() >= 2 && with >= self.low {
+            if self.chosen.len() >= self.min_size && with >= self.low {
                 let mut subset: Vec<usize> = self.chosen.clone();
                 subset.sort_unstable();
                 if with == self.target {
@@ -117,18 +126,18 @@ mod tests {
 
     #[test]
     fn finds_the_one_subset() {
-        let r = subset_sums(&d(&[50_000, 70_000, 30_000, 12_345]), Decimal::new(80_000, 2), Decimal::ZERO, 1_000, 5);
+        let r = subset_sums(&d(&[50_000, 70_000, 30_000, 12_345]), Decimal::new(80_000, 2), Decimal::ZERO, 2, 1_000, 5);
         assert_eq!(r.exact, vec![vec![0, 2]]);
         assert!(r.near.is_empty() && !r.cut);
     }
 
     #[test]
     fn two_subsets_and_near_ones() {
-        let r = subset_sums(&d(&[100, 200, 300, 50]), Decimal::new(300, 2), Decimal::ZERO, 1_000, 5);
+        let r = subset_sums(&d(&[100, 200, 300, 50]), Decimal::new(300, 2), Decimal::ZERO, 2, 1_000, 5);
         assert_eq!(r.exact, vec![vec![0, 1]], "a single amount equal to the target is not a group");
-        let r = subset_sums(&d(&[100, 200, 300, 400]), Decimal::new(500, 2), Decimal::ZERO, 1_000, 5);
+        let r = subset_sums(&d(&[100, 200, 300, 400]), Decimal::new(500, 2), Decimal::ZERO, 2, 1_000, 5);
         assert_eq!(r.exact.len(), 2);
-        let r = subset_sums(&d(&[100, 205]), Decimal::new(300, 2), Decimal::new(10, 2), 1_000, 5);
+        let r = subset_sums(&d(&[100, 205]), Decimal::new(300, 2), Decimal::new(10, 2), 2, 1_000, 5);
         assert!(r.exact.is_empty());
         assert_eq!(r.near, vec![vec![0, 1]]);
     }
@@ -136,20 +145,20 @@ mod tests {
     #[test]
     fn budget_cuts_deterministically() {
         let amounts: Vec<Decimal> = (0..24).map(|i| Decimal::new(1000 + i, 2)).collect();
-        let a = subset_sums(&amounts, Decimal::new(1_000_000, 2), Decimal::ZERO, 5_000, 5);
-        let b = subset_sums(&amounts, Decimal::new(1_000_000, 2), Decimal::ZERO, 5_000, 5);
+        let a = subset_sums(&amounts, Decimal::new(1_000_000, 2), Decimal::ZERO, 2, 5_000, 5);
+        let b = subset_sums(&amounts, Decimal::new(1_000_000, 2), Decimal::ZERO, 2, 5_000, 5);
         assert_eq!(a, b);
         assert!(!a.cut, "pruned: the target is beyond the total");
-        let c = subset_sums(&amounts, Decimal::new(12_066, 2), Decimal::ZERO, 500, 5);
+        let c = subset_sums(&amounts, Decimal::new(12_066, 2), Decimal::ZERO, 2, 500, 5);
         assert!(c.cut && c.steps == 500);
     }
 
     #[test]
     fn mixed_scales_are_exact() {
         let amounts = [Decimal::new(1005, 3), Decimal::new(2, 0), Decimal::new(5, 1)];
-        let r = subset_sums(&amounts, Decimal::new(3005, 3), Decimal::ZERO, 100, 5);
+        let r = subset_sums(&amounts, Decimal::new(3005, 3), Decimal::ZERO, 2, 100, 5);
         assert_eq!(r.exact, vec![vec![0, 1]]);
-        let r = subset_sums(&[Decimal::MAX, Decimal::new(1, 28)], Decimal::ONE, Decimal::ZERO, 100, 5);
+        let r = subset_sums(&[Decimal::MAX, Decimal::new(1, 28)], Decimal::ONE, Decimal::ZERO, 2, 100, 5);
         assert!(r.cut && r.exact.is_empty());
     }
 
@@ -163,7 +172,7 @@ mod tests {
             let n = amounts.len();
             let mask = pick & ((1 << n) - 1);
             let target: i64 = (0..n).filter(|i| mask & (1 << i) != 0).map(|i| cents[i]).sum::<i64>().max(1);
-            let r = subset_sums(&amounts, Decimal::new(target, 2), Decimal::new(tol, 2), 1_000_000, usize::MAX);
+            let r = subset_sums(&amounts, Decimal::new(target, 2), Decimal::new(tol, 2), 2, 1_000_000, usize::MAX);
             proptest::prop_assert!(!r.cut);
             let mut brute: Vec<Vec<usize>> = Vec::new();
             for m in 0u32..(1 << n) {

@@ -567,3 +567,25 @@ fn manual_partial_payments_respect_what_remains() {
     book.unmatch(&first, "anna", now(), None).expect("active");
     assert_eq!(book.remaining_open_amount(&items[0]), d(40_000));
 }
+
+#[test]
+fn one_quoted_invoice_and_unquoted_others_of_the_payer() {
+    let items = [
+        invoice("I1", "INV-1001", 50_000, "Acme", date!(2024 - 04 - 01)),
+        invoice("I2", "INV-1002", 70_000, "Acme", date!(2024 - 04 - 10)),
+        invoice("I3", "INV-1003", 30_000, "Acme", date!(2024 - 04 - 20)),
+        invoice("X1", "INV-1004", 70_000, "Initech", date!(2024 - 04 - 10)),
+    ];
+    let b = [bank("B1", 120_000, date!(2024 - 04 - 25), "Acme", "INV-1001 and others")];
+    let out = run(&b, &[], &items);
+    assert_eq!(out.records.len(), 1, "{out:#?}");
+    let r = &out.records[0];
+    assert_eq!(r.origin_label(), SPLIT_PAYMENT);
+    assert_eq!(items_of(r), [("I1", d(50_000)), ("I2", d(70_000))]);
+    assert!(r.reasons[0].contains("quotes only INV1001 (I1 500.00), 700.00 more"), "{:?}", r.reasons);
+    // Nothing of the payer makes up the rest: the overpayment is proposed.
+    let b = [bank("B1", 125_000, date!(2024 - 04 - 25), "Acme", "INV-1001")];
+    let out = run(&b, &[], &items);
+    assert!(out.records.is_empty());
+    assert!(out.proposals[0].1.reasons[0].contains("overpayment"), "{out:#?}");
+}
