@@ -606,8 +606,11 @@ impl<'a> Run<'a, '_> {
         let cur = item.currency;
         // The same payer: names that are given must agree with the first one given.
         let first_name = bs.iter().map(|&b| self.bank[b].name.as_str()).find(|n| !n.is_empty());
-        let same_payer =
-            bs.iter().all(|&b| self.bank[b].name.is_empty() || first_name.is_none_or(|f| self.same_party(f, &self.bank[b].name).is_some()));
+        // And one bank account: a record belongs to one account.
+        let same_payer = bs.iter().all(|&b| {
+            (self.bank[b].name.is_empty() || first_name.is_none_or(|f| self.same_party(f, &self.bank[b].name).is_some()))
+                && self.bank[b].account_label() == self.bank[bs[0]].account_label()
+        });
         let sum = self.bank_sum(bs).abs();
         let quoted = self.quoted(bs[0], k).to_owned();
         let ids: Vec<&str> = bs.iter().map(|&b| self.bank[b].e.id.as_str()).collect();
@@ -629,7 +632,7 @@ impl<'a> Run<'a, '_> {
         if !same_payer {
             for &b in bs {
                 let reasons = vec![format!(
-                    "{} bank entries from different payers quote {quoted} ({}, {open} {cur} open): {}",
+                    "{} bank entries from different payers or accounts quote {quoted} ({}, {open} {cur} open): {}",
                     bs.len(),
                     item.id,
                     ids.join(", ")

@@ -589,3 +589,17 @@ fn one_quoted_invoice_and_unquoted_others_of_the_payer() {
     assert!(out.records.is_empty());
     assert!(out.proposals[0].1.reasons[0].contains("overpayment"), "{out:#?}");
 }
+
+#[test]
+fn payments_from_different_payers_for_one_invoice_are_only_proposed() {
+    let items = [invoice("I1", "INV-5005", 100_000, "Acme", date!(2024 - 04 - 01))];
+    let mut other = bank("B2", 50_000, date!(2024 - 04 - 03), "Acme", "INV-5005");
+    other.account = AccountId::iban("FI21 1234 5600 0007 85").expect("valid IBAN");
+    let b = [bank("B1", 50_000, date!(2024 - 04 - 02), "Acme", "INV-5005"), other];
+    let out = run(&b, &[], &items);
+    assert!(out.records.is_empty(), "{out:#?}");
+    assert!(out.proposals.iter().all(|p| p.1.ambiguous && p.1.reasons[0].contains("different payers or accounts")));
+    let b =
+        [bank("B1", 50_000, date!(2024 - 04 - 02), "Acme", "INV-5005"), bank("B2", 50_000, date!(2024 - 04 - 03), "Globex", "INV-5005")];
+    assert!(run(&b, &[], &items).records.is_empty());
+}
