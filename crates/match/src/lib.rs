@@ -61,6 +61,7 @@
 mod autofind;
 mod engine;
 mod error;
+mod groups;
 mod manual;
 mod name;
 mod pairs;
@@ -74,6 +75,7 @@ mod score;
 pub use autofind::{auto_find, FindCondition, Found, Selected};
 pub use engine::{Candidate, MatchInput, MatchOutcome, Matcher, Proposal, Unmatched, ENGINE_ACTOR};
 pub use error::{EntrySide, MatchError};
+pub use groups::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 pub use manual::{AuditFilter, ManualAdjustment, ManualMatch, MatchBook};
 pub use name::{name_similarity, normalize_name, normalized_name_similarity};
 pub use pairs::{PairRules, ReversalRules, TransferRules};

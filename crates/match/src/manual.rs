@@ -185,8 +185,10 @@ impl MatchBook {
         MatchBook::default()
     }
 
-    /// A book from stored records and audit trail. Fails when an id repeats or an entry is in two
-    /// active records.
+    /// A book from stored records and audit trail. Fails when an id repeats or a bank or ledger
+    /// entry is in two active records. An open item may be in several active records, each
+    /// allocating part of it (partial payments); [`MatchBook::check_allocations`] checks that
+    /// they stay within its open amount.
     pub fn from_parts(records: Vec<MatchRecord>, audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
         let mut book = MatchBook { records: Vec::new(), audit };
         for r in records {
@@ -226,12 +228,44 @@ impl MatchBook {
         self.active_records().find(|r| r.ledger_entries.iter().any(|b| b == id))
     }
 
-    /// The active record holding an open item.
+    /// The first active record holding an open item (an item partly paid several times is in
+    /// several: see [`MatchBook::active_records_of_open_item`]).
     pub fn active_record_of_open_item(&self, id: &str) -> Option<&MatchRecord> {
         self.active_records().find(|r| r.open_items.iter().any(|a| a.id == id))
     }
 
-    /// Refuses a record whose id is used or whose members are in an active record.
+    /// Every active record allocating part or all of an open item, in the order created.
+    pub fn active_records_of_open_item<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a MatchRecord> + 'a {
+        self.active_records().filter(move |r| r.open_items.iter().any(|a| a.id == id))
+    }
+
+    /// What active records allocate to an open item in total.
+    pub fn allocated_to(&self, id: &str) -> Decimal {
+        self.active_records().flat_map(|r| &r.open_items).filter(|a| a.id == id).fold(Decimal::ZERO, |acc, a| acc.saturating_add(a.amount))
+    }
+
+    /// What is still open on an item: its open amount minus the active allocations, never below
+    /// zero. Zero means the item is taken.
+    pub fn remaining_open_amount(&self, item: &OpenItem) -> Decimal {
+        item.open_amount.saturating_sub(self.allocated_to(&item.id)).max(Decimal::ZERO)
+    }
+
+    /// Checks that no open item is allocated beyond its open amount by the active records
+    /// together (items not given are not checked).
+    pub fn check_allocations(&self, open_items: &[OpenItem]) -> Result<(), MatchError> {
+        for item in open_items {
+            let allocated = self.allocated_to(&item.id);
+            if allocated > item.open_amount {
+                return Err(MatchError::AllocationOutOfRange { id: item.id.clone(), open: item.open_amount, requested: allocated });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a record whose id is used or whose bank or ledger entries are in an active record.
+    /// Open items may be shared: each record allocates its part (partial payments), and what
+    /// remains is checked where the open amount is known ([`MatchBook::match_manually`], the
+    /// engine, [`MatchBook::check_allocations`]).
     fn check_free(&self, r: &MatchRecord) -> Result<(), MatchError> {
         if self.records.iter().any(|x| x.id == r.id) {
             return Err(MatchError::DuplicateRecord { id: r.id.clone() });
@@ -247,16 +281,12 @@ impl MatchBook {
             for l in &x.ledger_entries {
                 held.insert((EntrySide::Ledger, l), &x.id);
             }
-            for a in &x.open_items {
-                held.insert((EntrySide::OpenItem, &a.id), &x.id);
-            }
         }
         let members = r
             .bank_entries
             .iter()
             .map(|b| (EntrySide::Bank, b.as_str()))
-            .chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())))
-            .chain(r.open_items.iter().map(|a| (EntrySide::OpenItem, a.id.as_str())));
+            .chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())));
         for key in members {
             if let Some(record) = held.get(&key) {
                 return Err(MatchError::AlreadyMatched { side: key.0, id: key.1.to_owned(), record: (*record).to_owned() });
@@ -278,9 +308,11 @@ impl MatchBook {
         Ok(())
     }
 
-    /// Matches a selection by hand after checking it: every id known, nothing already matched,
-    /// one account, one currency, and the sides summing to the same amount or the difference
-    /// carried by the adjustment. Returns the new record's id.
+    /// Matches a selection by hand after checking it: every id known, no bank or ledger entry
+    /// already matched, each open item's amount within what remains open on it (its open amount
+    /// minus the allocations of active records: an item can be paid in parts), one account, one
+    /// currency, and the sides summing to the same amount or the difference carried by the
+    /// adjustment. Returns the new record's id.
     #[allow(clippy::too_many_arguments)]
     pub fn match_manually(
         &mut self,
@@ -317,9 +349,15 @@ impl MatchBook {
                     .iter()
                     .find(|e| &e.id == id)
                     .ok_or_else(|| MatchError::UnknownEntry { side: EntrySide::OpenItem, id: id.clone() })?;
-                let applied = amount.unwrap_or(item.open_amount);
-                if applied <= Decimal::ZERO || applied > item.open_amount {
-                    return Err(MatchError::AllocationOutOfRange { id: id.clone(), open: item.open_amount, requested: applied });
+                let remaining = self.remaining_open_amount(item);
+                if remaining.is_zero() {
+                    if let Some(r) = self.active_record_of_open_item(id) {
+                        return Err(MatchError::AlreadyMatched { side: EntrySide::OpenItem, id: id.clone(), record: r.id.clone() });
+                    }
+                }
+                let applied = amount.unwrap_or(remaining);
+                if applied <= Decimal::ZERO || applied > remaining {
+                    return Err(MatchError::AllocationOutOfRange { id: id.clone(), open: remaining, requested: applied });
                 }
                 Ok((item, applied))
             })
@@ -330,8 +368,7 @@ impl MatchBook {
             .bank_entries
             .iter()
             .map(|id| (EntrySide::Bank, id.as_str(), self.active_record_of_bank(id)))
-            .chain(request.ledger_entries.iter().map(|id| (EntrySide::Ledger, id.as_str(), self.active_record_of_ledger(id))))
-            .chain(request.open_items.iter().map(|(id, _)| (EntrySide::OpenItem, id.as_str(), self.active_record_of_open_item(id))));
+            .chain(request.ledger_entries.iter().map(|id| (EntrySide::Ledger, id.as_str(), self.active_record_of_ledger(id))));
         for (side, id, record) in held {
             if let Some(r) = record {
                 return Err(MatchError::AlreadyMatched { side, id: id.to_owned(), record: r.id.clone() });

@@ -1,0 +1,955 @@
+//! Group matching, run after the one-to-one rules over what is still open: camt batches, settlement
+//! groups, split payments (one bank entry for several items: by the references it quotes, then by
+//! a bounded subset-sum search over its payer's open items) and partial payments (several entries
+//! for one item, one entry paying part of it, or the rest of a partly paid item).
+//!
+//! Every pass sees the entries in id order and proposes all its groups before committing any: a
+//! group whose members another group of the same pass also claims is only proposed (flagged
+//! ambiguous). So the result never depends on the input order. See `docs/groups.md`.
+
+// The engine calls `match_groups` and `remaining_open_amounts` once integrated (engine.rs is being
+// reworked in parallel); until then only the tests use them.
+#![allow(dead_code)]
+
+mod config;
+mod subset;
+#[cfg(test)]
+mod tests;
+mod view;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use bankrec_model::{
+    AccountMap, AdjustmentLine, BankEntry, Currency, Decimal, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation,
+    ScoreComponent, Timestamp,
+};
+
+pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
+
+use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
+use crate::name::normalized_name_similarity;
+use subset::subset_sums;
+pub(crate) use view::book_admissible_for;
+use view::{bank_v, item_v, ledger_v, party_name, transaction_refs, BankV, BookV, Rec};
+
+/// Rule names recorded on group matches.
+pub(crate) const SPLIT_PAYMENT: &str = "split_payment";
+/// Several entries for one item, or part of one item.
+pub(crate) const PARTIAL_PAYMENT: &str = "partial_payment";
+/// Bank entries and ledger lines sharing a settlement number.
+pub(crate) const SETTLEMENT_GROUP: &str = "settlement_group";
+/// A camt batch whose details each found their book record.
+pub(crate) const BATCH: &str = "batch";
+
+/// Most subsets listed in an ambiguous proposal.
+const MAX_LISTED_SUBSETS: usize = 5;
+/// Names shared by more distinct counterparties than this are not used to find similar names
+/// (a word such as "services" would otherwise make the lookup quadratic).
+const MAX_NAMES_PER_WORD: usize = 256;
+
+/// What the group pass reads: what the one-to-one rules left open.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GroupInput<'a> {
+    /// Open booked bank entries.
+    pub(crate) bank: Vec<&'a BankEntry>,
+    /// Open ledger entries.
+    pub(crate) ledger: Vec<&'a LedgerEntry>,
+    /// Open items with the amount still open on each (see [`remaining_open_amounts`]).
+    pub(crate) items: Vec<(&'a OpenItem, Decimal)>,
+    /// The bank accounts, when known.
+    pub(crate) accounts: Option<&'a AccountMap>,
+}
+
+/// What the group pass found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct GroupOutcome {
+    /// New group records, in pass order (batch, settlement, split by reference, partial, split by
+    /// subset), each pass by its first bank entry id.
+    pub(crate) records: Vec<MatchRecord>,
+    /// Proposals: bank entry id and one candidate group, by bank entry id, then as found.
+    pub(crate) proposals: Vec<(String, Candidate)>,
+    /// Reasons for bank entries left open that the group pass looked at without a candidate
+    /// (e.g. "the subset search over 200 open items of acme was cut"), by bank entry id.
+    pub(crate) notes: Vec<(String, String)>,
+}
+
+/// The amount still open on each item: its open amount minus the allocations of active records,
+/// never below zero. An item with nothing remaining is taken; one with part remaining can still
+/// be paid (partial payments survive later runs).
+pub(crate) fn remaining_open_amounts<'a>(items: &'a [OpenItem], existing: &[MatchRecord]) -> HashMap<&'a str, Decimal> {
+    let mut allocated: HashMap<&str, Decimal> = HashMap::new();
+    for r in existing.iter().filter(|r| r.is_active()) {
+        for a in &r.open_items {
+            let slot = allocated.entry(a.id.as_str()).or_default();
+            *slot = slot.saturating_add(a.amount);
+        }
+    }
+    items
+        .iter()
+        .map(|i| {
+            let used = allocated.get(i.id.as_str()).copied().unwrap_or_default();
+            (i.id.as_str(), i.open_amount.saturating_sub(used).max(Decimal::ZERO))
+        })
+        .collect()
+}
+
+/// A group found by a pass, before conflicts are resolved.
+#[derive(Clone)]
+struct Group {
+    kind: &'static str,
+    /// Bank positions, ascending.
+    banks: Vec<usize>,
+    /// Book positions and the unsigned amount applied, ascending by position.
+    book: Vec<(usize, Decimal)>,
+    difference: Decimal,
+    components: Vec<ScoreComponent>,
+    reasons: Vec<String>,
+    /// Groups with the same owner may share members (partial payments of one item); others not.
+    owner: usize,
+    /// One record per bank entry (partial payments of one item by several entries).
+    per_bank: bool,
+    /// False when the group may only be proposed (search cut, sum outside tolerance, ...).
+    auto: bool,
+    ambiguous: bool,
+}
+
+struct Run<'a, 'c> {
+    config: &'c GroupRules,
+    now: Timestamp,
+    used_ids: &'c dyn Fn(&str) -> bool,
+    bank: Vec<BankV<'a>>,
+    book: Vec<BookV<'a>>,
+    bank_open: Vec<bool>,
+    book_open: Vec<bool>,
+    /// Bank entries already proposed by an earlier pass: later passes leave them alone.
+    bank_proposed: Vec<bool>,
+    by_ref: HashMap<String, Vec<usize>>,
+    /// Entries quoting one item and paying more: (bank, item, the overpayment proposal made when
+    /// the payer's other open items do not make up the rest).
+    paid_more: Vec<(usize, usize, Group)>,
+    new_ids: HashSet<String>,
+    out: GroupOutcome,
+}
+
+/// Runs the group passes over what the one-to-one rules left open. Pure and deterministic: the
+/// same entries in any order give the same records and proposals; the subset search is bounded by
+/// `config.step_budget` steps, never by time.
+pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Timestamp, used_ids: &dyn Fn(&str) -> bool) -> GroupOutcome {
+    let mut bank_in: Vec<&BankEntry> = input.bank.clone();
+    bank_in.sort_by(|a, b| a.id.cmp(&b.id));
+    bank_in.dedup_by(|a, b| a.id == b.id);
+    let mut ledger_in: Vec<&LedgerEntry> = input.ledger.clone();
+    ledger_in.sort_by(|a, b| a.id.cmp(&b.id));
+    ledger_in.dedup_by(|a, b| a.id == b.id);
+    let mut items_in: Vec<(&OpenItem, Decimal)> = input.items.iter().copied().filter(|(_, r)| *r > Decimal::ZERO).collect();
+    items_in.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    items_in.dedup_by(|a, b| a.0.id == b.0.id);
+
+    let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts)).collect();
+    let mut book: Vec<BookV<'_>> = ledger_in.iter().map(|l| ledger_v(l)).collect();
+    book.extend(items_in.iter().map(|(i, r)| item_v(i, *r)));
+    let mut by_ref: HashMap<String, Vec<usize>> = HashMap::new();
+    for (k, b) in book.iter().enumerate() {
+        for r in &b.refs {
+            by_ref.entry(r.clone()).or_default().push(k);
+        }
+    }
+    let mut run = Run {
+        config,
+        now,
+        used_ids,
+        bank_open: vec![true; bank.len()],
+        book_open: vec![true; book.len()],
+        bank_proposed: vec![false; bank.len()],
+        bank,
+        book,
+        by_ref,
+        paid_more: Vec::new(),
+        new_ids: HashSet::new(),
+        out: GroupOutcome::default(),
+    };
+    if config.batches {
+        let groups = run.batches();
+        run.commit(groups);
+    }
+    if config.settlement_groups {
+        let groups = run.settlement_groups();
+        run.commit(groups);
+    }
+    if config.split_payments || config.partial_payments {
+        let groups = run.by_reference();
+        run.commit(groups);
+    }
+    if config.split_payments && config.subset_search {
+        let groups = run.by_subset();
+        run.commit(groups);
+    }
+    let mut out = run.out;
+    // Stable: a bank entry's candidates keep the order they were found in.
+    out.proposals.sort_by(|a, b| a.0.cmp(&b.0));
+    out.notes.sort();
+    out.notes.dedup();
+    out
+}
+
+impl<'a> Run<'a, '_> {
+    fn admissible(&self, b: usize, k: usize) -> bool {
+        let (bv, c) = (&self.bank[b], &self.book[k]);
+        let (ledger_gl, item_account) = match c.rec {
+            Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
+            Rec::Item(i) => (None, i.bank_account.as_deref()),
+        };
+        book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+    }
+
+    /// Name similarity when both name a party and it reaches the threshold.
+    fn same_party(&self, a: &str, b: &str) -> Option<f64> {
+        if a.is_empty() || b.is_empty() {
+            return None;
+        }
+        let s = normalized_name_similarity(a, b);
+        (s >= self.config.name_similarity).then_some(s)
+    }
+
+    fn cur(&self, b: usize) -> Currency {
+        self.bank[b].e.currency
+    }
+
+    fn book_sum(&self, members: &[(usize, Decimal)]) -> Decimal {
+        members.iter().fold(Decimal::ZERO, |acc, &(k, a)| {
+            let c = &self.book[k];
+            let signed = if c.signed.is_sign_negative() { -a } else { a };
+            acc.saturating_add(signed)
+        })
+    }
+
+    fn bank_sum(&self, banks: &[usize]) -> Decimal {
+        banks.iter().fold(Decimal::ZERO, |acc, &b| acc.saturating_add(self.bank[b].signed))
+    }
+
+    fn list(&self, members: &[(usize, Decimal)]) -> String {
+        let mut s = String::new();
+        for (n, &(k, a)) in members.iter().enumerate() {
+            if n > 0 {
+                s.push_str(", ");
+            }
+            let _ = write!(s, "{} ({a})", self.book[k].id);
+        }
+        s
+    }
+
+    fn difference_reason(&self, b: usize, difference: Decimal) -> Option<String> {
+        let adj = self.config.adjustment.as_ref().filter(|_| !difference.is_zero())?;
+        let what = if difference.is_sign_negative() == self.bank[b].signed.is_sign_negative() { "more" } else { "less" };
+        Some(format!(
+            "the bank side is {} {} {what} than the book side (bank minus book {difference}), within the group tolerance, carried to {} {}",
+            difference.abs(),
+            self.cur(b),
+            adj.account.code,
+            adj.account.title
+        ))
+    }
+
+    fn amount_component(&self, book_sum: Decimal, difference: Decimal) -> ScoreComponent {
+        let limit = self.config.amount.limit(book_sum);
+        let value = if difference.is_zero() || limit.is_zero() {
+            1.0
+        } else {
+            let ratio: f64 = (difference.abs() / limit).try_into().unwrap_or(1.0);
+            1.0 - 0.5 * ratio.min(1.0)
+        };
+        component("amount", value, 1.0)
+    }
+
+    // ---- batches -------------------------------------------------------------------------
+
+    /// A batch entry whose every detail finds its own ledger line or open item: by a reference the
+    /// detail quotes (amount within the tolerance), else by equal amount and the payer's name.
+    fn batches(&mut self) -> Vec<Group> {
+        let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::new();
+        for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
+            by_amount.entry((c.currency, c.signed.normalize())).or_default().push(k);
+        }
+        let mut groups = Vec::new();
+        for b in 0..self.bank.len() {
+            let e = self.bank[b].e;
+            if !self.bank_open[b] || e.details.len() < 2 {
+                continue;
+            }
+            let mut chosen: Vec<(usize, Decimal)> = Vec::new();
+            let mut lines: Vec<String> = Vec::new();
+            let mut missing: Vec<usize> = Vec::new();
+            let mut by_ref_count = 0usize;
+            for (n, d) in e.details.iter().enumerate() {
+                let Some(money) = d.amount.as_ref().filter(|m| m.currency() == e.currency) else {
+                    missing.push(n + 1);
+                    continue;
+                };
+                let signed = d.direction.unwrap_or(e.direction).signed(money.amount());
+                let mut refs = Vec::new();
+                transaction_refs(&d.transaction, &mut refs);
+                let name = party_name(&d.transaction);
+                let fits = |k: usize, chosen: &[(usize, Decimal)]| {
+                    self.book_open[k]
+                        && !chosen.iter().any(|c| c.0 == k)
+                        && self.admissible(b, k)
+                        && self.book[k].signed.is_sign_negative() == signed.is_sign_negative()
+                };
+                let mut hits: Vec<usize> = refs
+                    .iter()
+                    .flat_map(|r| self.by_ref.get(r).into_iter().flatten().copied())
+                    .filter(|&k| fits(k, &chosen) && self.config.within(signed, self.book[k].signed).is_some())
+                    .collect();
+                hits.sort_unstable();
+                hits.dedup();
+                let how;
+                if hits.len() == 1 {
+                    how = "reference";
+                    by_ref_count += 1;
+                } else if hits.is_empty() {
+                    hits = by_amount
+                        .get(&(e.currency, signed.normalize()))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&k| fits(k, &chosen) && self.same_party(&name, &self.book[k].name).is_some())
+                        .collect();
+                    how = "amount and name";
+                } else {
+                    how = "";
+                }
+                if hits.len() != 1 {
+                    missing.push(n + 1);
+                    continue;
+                }
+                let k = hits[0];
+                chosen.push((k, self.book[k].open));
+                lines.push(format!("detail {} {} -> {} by {how}", n + 1, signed, self.book[k].id));
+            }
+            if chosen.is_empty() {
+                continue;
+            }
+            chosen.sort_unstable();
+            let book_sum = self.book_sum(&chosen);
+            let difference = self.config.within(self.bank[b].signed, book_sum);
+            let mut reasons = vec![format!(
+                "batch of {} details, {} {} in total: {}",
+                e.details.len(),
+                self.bank[b].signed,
+                e.currency,
+                lines.join("; ")
+            )];
+            let auto = missing.is_empty() && difference.is_some();
+            if !missing.is_empty() {
+                let list: Vec<String> = missing.iter().map(usize::to_string).collect();
+                reasons.push(format!("detail(s) {} found no single ledger line or open item", list.join(", ")));
+            }
+            match difference {
+                Some(d) => reasons.extend(self.difference_reason(b, d)),
+                None => reasons
+                    .push(format!("the details found sum to {book_sum}, the batch to {}: outside the tolerance", self.bank[b].signed)),
+            }
+            let n = e.details.len() as f64;
+            let diff = difference.unwrap_or(self.bank[b].signed - book_sum);
+            let components = vec![self.amount_component(book_sum, diff), component("reference", by_ref_count as f64 / n, 2.0)];
+            groups.push(Group {
+                kind: BATCH,
+                banks: vec![b],
+                book: chosen,
+                difference: diff,
+                components,
+                reasons,
+                owner: b,
+                per_bank: false,
+                auto,
+                ambiguous: false,
+            });
+        }
+        groups
+    }
+
+    // ---- settlement groups -----------------------------------------------------------------
+
+    /// Bank entries and ledger lines sharing a settlement number, three or more in all, on one
+    /// bank account and currency.
+    fn settlement_groups(&mut self) -> Vec<Group> {
+        let mut banks: BTreeMap<(&str, String, &str), Vec<usize>> = BTreeMap::new();
+        for (b, v) in self.bank.iter().enumerate().filter(|(b, _)| self.bank_open[*b]) {
+            if let Some(s) = v.settlement.as_deref() {
+                banks.entry((s, v.account_label().to_owned(), v.e.currency.code())).or_default().push(b);
+            }
+        }
+        let mut ledgers: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
+            if let (Rec::Ledger(_), Some(s)) = (c.rec, c.settlement.as_deref()) {
+                ledgers.entry(s).or_default().push(k);
+            }
+        }
+        let mut groups = Vec::new();
+        for ((key, _, _), bs) in banks {
+            let first = bs[0];
+            let v = &self.bank[first];
+            // A ledger line counts in either direction: refunds and fees net within a settlement.
+            let ls: Vec<(usize, Decimal)> = ledgers
+                .get(key)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&k| {
+                    let c = &self.book[k];
+                    let gl = match c.rec {
+                        Rec::Ledger(l) => Some(l.gl_account.as_str()),
+                        Rec::Item(_) => None,
+                    };
+                    c.currency == v.e.currency && (v.gl.is_none() || v.gl == gl)
+                })
+                .map(|k| (k, self.book[k].open))
+                .collect();
+            if ls.is_empty() || bs.len() + ls.len() < 3 {
+                continue;
+            }
+            let bank_sum = self.bank_sum(&bs);
+            let book_sum: Decimal = ls.iter().fold(Decimal::ZERO, |acc, &(k, _)| acc.saturating_add(self.book[k].signed));
+            let difference = self.config.within(bank_sum, book_sum);
+            let cur = v.e.currency;
+            let mut reasons = vec![format!(
+                "settlement number {key}: {} bank entr{} sum to {bank_sum} {cur}, {} ledger line(s) to {book_sum} {cur}",
+                bs.len(),
+                if bs.len() == 1 { "y" } else { "ies" },
+                ls.len()
+            )];
+            match difference {
+                Some(d) => reasons.extend(self.difference_reason(first, d)),
+                None => reasons.push(format!("the sums differ by {} {cur}, outside the tolerance", bank_sum - book_sum)),
+            }
+            let diff = difference.unwrap_or(bank_sum - book_sum);
+            let components = vec![self.amount_component(book_sum, diff), component("settlement", 1.0, 2.0)];
+            groups.push(Group {
+                kind: SETTLEMENT_GROUP,
+                banks: bs.clone(),
+                book: ls,
+                difference: diff,
+                components,
+                reasons,
+                owner: first,
+                per_bank: false,
+                auto: difference.is_some(),
+                ambiguous: false,
+            });
+        }
+        groups
+    }
+
+    // ---- references: split and partial payments -------------------------------------------
+
+    /// Book records whose references the bank entry quotes (open, admissible), ascending.
+    fn reference_hits(&self, b: usize) -> Vec<usize> {
+        let mut hits: Vec<usize> = self.bank[b]
+            .refs
+            .iter()
+            .flat_map(|r| self.by_ref.get(r).into_iter().flatten().copied())
+            .filter(|&k| self.book_open[k] && self.admissible(b, k))
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    fn quoted(&self, b: usize, k: usize) -> &str {
+        let refs = &self.bank[b].refs;
+        self.book[k].refs.iter().find(|r| refs.contains(r)).map_or("", String::as_str)
+    }
+
+    /// Split payments by the references an entry quotes, and partial payments of one item.
+    fn by_reference(&mut self) -> Vec<Group> {
+        let mut groups = Vec::new();
+        let mut notes = Vec::new();
+        // Entries quoting exactly one open item, by item: many-to-one and partial payments.
+        let mut single: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for b in 0..self.bank.len() {
+            if !self.bank_open[b] || self.bank_proposed[b] {
+                continue;
+            }
+            let hits = self.reference_hits(b);
+            if hits.len() == 1 {
+                if self.config.partial_payments && self.book[hits[0]].item().is_some() {
+                    single.entry(hits[0]).or_default().push(b);
+                }
+                continue;
+            }
+            if hits.len() < 2 || !self.config.split_payments {
+                continue;
+            }
+            let target = self.bank[b].signed.abs();
+            let amounts: Vec<Decimal> = hits.iter().map(|&k| self.book[k].open).collect();
+            let found = subset_sums(&amounts, target, self.config.amount.limit(target), 2, self.config.step_budget, MAX_LISTED_SUBSETS);
+            let quoted: Vec<&str> = hits.iter().map(|&k| self.quoted(b, k)).collect();
+            let head = format!(
+                "the payment of {} {} quotes {} open record(s): {}",
+                self.bank[b].signed,
+                self.cur(b),
+                hits.len(),
+                hits.iter()
+                    .zip(&quoted)
+                    .map(|(&k, q)| format!("{q} ({} {})", self.book[k].id, self.book[k].open))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            self.subset_groups(b, &hits, &found, head, true, &mut groups, &mut notes);
+        }
+        let mut paid_more = Vec::new();
+        for (k, bs) in single {
+            self.partial_groups(k, &bs, &mut groups, &mut paid_more);
+        }
+        self.paid_more = paid_more;
+        self.out.notes.extend(notes);
+        groups
+    }
+
+    /// Groups (or proposals) from a subset search over `pool` (book positions) for bank entry `b`.
+    #[allow(clippy::too_many_arguments)]
+    fn subset_groups(
+        &self,
+        b: usize,
+        pool: &[usize],
+        found: &subset::SubsetResult,
+        head: String,
+        by_ref: bool,
+        out: &mut Vec<Group>,
+        notes: &mut Vec<(String, String)>,
+    ) {
+        let (subsets, exact) = if found.exact.is_empty() { (&found.near, false) } else { (&found.exact, true) };
+        let subsets: Vec<Vec<(usize, Decimal)>> = subsets
+            .iter()
+            .map(|s| s.iter().map(|&i| (pool[i], self.book[pool[i]].open)).collect::<Vec<_>>())
+            .filter(|s| self.config.within(self.bank[b].signed, self.book_sum(s)).is_some())
+            .collect();
+        if subsets.is_empty() {
+            if found.cut {
+                notes.push((
+                    self.bank[b].e.id.clone(),
+                    if found.steps >= self.config.step_budget {
+                        format!(
+                            "{head}; the search was cut after {} steps (step budget) without a combination summing to the payment",
+                            found.steps
+                        )
+                    } else {
+                        format!("{head}; no combination of them sums to the payment ({} steps)", found.steps)
+                    },
+                ));
+            }
+            return;
+        }
+        let several = subsets.len() > 1;
+        for (n, s) in subsets.into_iter().enumerate() {
+            let book_sum = self.book_sum(&s);
+            let difference = self.config.within(self.bank[b].signed, book_sum).unwrap_or_default();
+            let mut reasons = vec![head.clone()];
+            reasons.push(format!(
+                "{} {} sum to {book_sum}{}: {}",
+                s.len(),
+                if by_ref { "of them" } else { "open items" },
+                if exact { ", the payment amount" } else { "" },
+                self.list(&s)
+            ));
+            reasons.extend(self.difference_reason(b, difference));
+            if several {
+                reasons.push(format!(
+                    "ambiguous: combination {} of {}{} summing to the payment; not matched automatically",
+                    n + 1,
+                    if found.exact.len() >= MAX_LISTED_SUBSETS { "at least " } else { "" },
+                    if exact { found.exact.len() } else { found.near.len() }
+                ));
+            } else if found.cut {
+                reasons.push(if found.steps >= self.config.step_budget {
+                    format!(
+                        "the search was cut after {} steps (step budget): this combination is not proven the only one, not matched automatically",
+                        found.steps
+                    )
+                } else {
+                    "only the items closest in due date were searched: this combination is not proven the only one, not matched automatically"
+                        .to_owned()
+                });
+            } else {
+                reasons.push(format!("the only combination ({} steps searched)", found.steps));
+            }
+            let mut components = vec![self.amount_component(book_sum, difference)];
+            if by_ref {
+                components.push(component("reference", 1.0, 2.0));
+            }
+            if let Some(sim) = s.iter().map(|&(k, _)| normalized_name_similarity(&self.bank[b].name, &self.book[k].name)).reduce(f64::min) {
+                if !self.bank[b].name.is_empty() {
+                    components.push(component("name", sim, 1.0));
+                }
+            }
+            out.push(Group {
+                kind: SPLIT_PAYMENT,
+                banks: vec![b],
+                book: s,
+                difference,
+                components,
+                reasons,
+                owner: b,
+                per_bank: false,
+                auto: !several && !found.cut,
+                ambiguous: several,
+            });
+        }
+    }
+
+    /// Entries quoting one open item: together its open amount (one record), each less (one
+    /// partial record each), the rest of a partly paid item, or too much (a proposal).
+    fn partial_groups(&self, k: usize, bs: &[usize], out: &mut Vec<Group>, paid_more: &mut Vec<(usize, usize, Group)>) {
+        let Some(item) = self.book[k].item() else { return };
+        let open = self.book[k].open;
+        let cur = item.currency;
+        // The same payer: names that are given must agree with the first one given.
+        let first_name = bs.iter().map(|&b| self.bank[b].name.as_str()).find(|n| !n.is_empty());
+        // And one bank account: a record belongs to one account.
+        let same_payer = bs.iter().all(|&b| {
+            (self.bank[b].name.is_empty() || first_name.is_none_or(|f| self.same_party(f, &self.bank[b].name).is_some()))
+                && self.bank[b].account_label() == self.bank[bs[0]].account_label()
+        });
+        let sum = self.bank_sum(bs).abs();
+        let quoted = self.quoted(bs[0], k).to_owned();
+        let ids: Vec<&str> = bs.iter().map(|&b| self.bank[b].e.id.as_str()).collect();
+        let partly_paid = open < item.open_amount;
+        let ref_component = component("reference", 1.0, 2.0);
+        let group = |banks: Vec<usize>, alloc: Decimal, difference: Decimal, reasons: Vec<String>, auto: bool, per_bank: bool| Group {
+            kind: PARTIAL_PAYMENT,
+            banks,
+            book: vec![(k, alloc)],
+            difference,
+            components: vec![component("amount", 1.0, 1.0), ref_component.clone()],
+            reasons,
+            owner: usize::MAX - k,
+            per_bank,
+            auto,
+            ambiguous: false,
+        };
+        let signed = |a: Decimal| if self.book[k].signed.is_sign_negative() { -a } else { a };
+        if !same_payer {
+            for &b in bs {
+                let reasons = vec![format!(
+                    "{} bank entries from different payers or accounts quote {quoted} ({}, {open} {cur} open): {}",
+                    bs.len(),
+                    item.id,
+                    ids.join(", ")
+                )];
+                out.push(Group {
+                    ambiguous: true,
+                    ..group(vec![b], self.bank[b].signed.abs().min(open), Decimal::ZERO, reasons, false, false)
+                });
+            }
+            return;
+        }
+        let settles = self.config.within(signed(sum), signed(open));
+        if settles.is_some() && bs.len() == 1 && !partly_paid {
+            // One entry for one whole item: the one-to-one rules decide (and left it open).
+            return;
+        }
+        if let Some(difference) = settles {
+            let mut reasons = vec![if bs.len() > 1 {
+                format!(
+                    "{} payments quoting {quoted} ({}) sum to {sum} {cur}, its open amount {open} {cur}: {}",
+                    bs.len(),
+                    item.id,
+                    ids.join(", ")
+                )
+            } else {
+                format!(
+                    "pays the rest of {} ({quoted}): {sum} {cur} of the {open} {cur} still open after earlier partial payments ({} originally)",
+                    item.id, item.open_amount
+                )
+            }];
+            reasons.extend(self.difference_reason(bs[0], difference));
+            out.push(group(bs.to_vec(), open, difference, reasons, true, false));
+            return;
+        }
+        if sum < open {
+            // Each entry pays part; together they leave the rest open.
+            let rest = open - sum;
+            for &b in bs {
+                let paid = self.bank[b].signed.abs();
+                let reasons = vec![format!(
+                    "pays {paid} {cur} of the {open} {cur} open on {} (reference {quoted} quoted); {rest} {cur} stays open{}",
+                    item.id,
+                    if bs.len() > 1 { format!(" after the {} payments quoting it ({})", bs.len(), ids.join(", ")) } else { String::new() }
+                )];
+                out.push(group(vec![b], paid, Decimal::ZERO, reasons, true, true));
+            }
+            // One owner for all: the allocations together stay within the open amount.
+            return;
+        }
+        for &b in bs {
+            let reasons = vec![format!(
+                "{} payment(s) quoting {quoted} sum to {sum} {cur}, more than the {open} {cur} open on {} beyond the tolerance: overpayment, not matched automatically",
+                bs.len(),
+                item.id
+            )];
+            let g = group(vec![b], open, Decimal::ZERO, reasons, false, false);
+            if bs.len() == 1 && self.config.split_payments && self.config.subset_search {
+                // Perhaps the quoted invoice and others of the payer: the subset search decides.
+                paid_more.push((b, k, g));
+            } else {
+                out.push(g);
+            }
+        }
+    }
+
+    // ---- subset search by counterparty --------------------------------------------------------
+
+    /// Split payments without references: a bounded subset-sum search over the open items of the
+    /// payer (equal or similar name), the `max_subset_items` closest in due date.
+    fn by_subset(&mut self) -> Vec<Group> {
+        // Open items by normalised name, and names by word, to find a payer's items without
+        // comparing every name.
+        let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (k, c) in self.book.iter().enumerate() {
+            if self.book_open[k] && c.item().is_some() && !c.name.is_empty() {
+                by_name.entry(c.name.as_str()).or_default().push(k);
+            }
+        }
+        let mut by_word: HashMap<&str, Vec<&str>> = HashMap::new();
+        for name in by_name.keys() {
+            for w in name.split(' ').filter(|w| w.len() >= 3) {
+                by_word.entry(w).or_default().push(name);
+            }
+        }
+        let mut groups = Vec::new();
+        let mut notes = Vec::new();
+        let mut paid_more: BTreeMap<usize, (usize, Group)> =
+            std::mem::take(&mut self.paid_more).into_iter().map(|(b, k, g)| (b, (k, g))).collect();
+        for b in 0..self.bank.len() {
+            let quoted = paid_more.remove(&b);
+            if !self.bank_open[b] || self.bank_proposed[b] {
+                continue;
+            }
+            // The payer: the bank entry's name, else the quoted item's counterparty.
+            let name = match (&quoted, self.bank[b].name.is_empty()) {
+                (Some((k, _)), true) => self.book[*k].name.clone(),
+                _ => self.bank[b].name.clone(),
+            };
+            if name.is_empty() {
+                groups.extend(quoted.map(|(_, g)| g));
+                continue;
+            }
+            let mut names: Vec<&str> = Vec::new();
+            if let Some((&n, _)) = by_name.get_key_value(name.as_str()) {
+                names.push(n);
+            }
+            for w in name.split(' ').filter(|w| w.len() >= 3) {
+                for &n in by_word.get(w).filter(|l| l.len() <= MAX_NAMES_PER_WORD).into_iter().flatten() {
+                    if !names.contains(&n) && self.same_party(&name, n).is_some() {
+                        names.push(n);
+                    }
+                }
+            }
+            names.sort_unstable();
+            // With a quoted item paid more than its open amount, the rest is searched among the
+            // payer's other items; the quoted item is in every combination.
+            let forced = quoted.as_ref().map(|(k, _)| *k).filter(|&k| self.book_open[k]);
+            if let (Some((_, fallback)), None) = (&quoted, forced) {
+                groups.push(fallback.clone());
+                continue;
+            }
+            let target = match forced {
+                Some(k) => self.bank[b].signed.abs() - self.book[k].open,
+                None => self.bank[b].signed.abs(),
+            };
+            // Exact sums only: without a reference, a tolerance would let unrelated items of the
+            // payer make up a near sum.
+            let limit = Decimal::ZERO;
+            let mut pool: Vec<usize> = names
+                .iter()
+                .flat_map(|n| by_name.get(n).into_iter().flatten().copied())
+                .filter(|&k| Some(k) != forced && self.book_open[k] && self.admissible(b, k) && self.book[k].open <= target)
+                .collect();
+            pool.sort_unstable();
+            pool.dedup();
+            let min_size = if forced.is_some() { 1 } else { 2 };
+            if pool.len() < min_size {
+                groups.extend(quoted.map(|(_, g)| g));
+                continue;
+            }
+            let total = pool.len();
+            let bank_date = self.bank[b].date;
+            // The items closest in due date to the payment (undated last), ties by id.
+            pool.sort_by_key(|&k| (bank_date.zip(self.book[k].date).map_or(i64::MAX, |(x, y)| i64::from((x - y).abs())), k));
+            pool.truncate(self.config.max_subset_items);
+            pool.sort_unstable();
+            let amounts: Vec<Decimal> = pool.iter().map(|&k| self.book[k].open).collect();
+            let mut found = subset_sums(&amounts, target, limit, min_size, self.config.step_budget, MAX_LISTED_SUBSETS);
+            let mut head = match forced {
+                Some(k) => format!(
+                    "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {name} (name similarity at least {})",
+                    self.bank[b].signed,
+                    self.cur(b),
+                    self.quoted(b, k),
+                    self.book[k].id,
+                    self.book[k].open,
+                    self.config.name_similarity
+                ),
+                None => format!(
+                    "no usable reference; {total} open item(s) of the payer {name} (name similarity at least {})",
+                    self.config.name_similarity
+                ),
+            };
+            if total > pool.len() {
+                let _ = write!(head, ", the {} closest in due date searched (the search was cut at max_subset_items)", pool.len());
+                found.cut = true;
+            }
+            match (forced, quoted) {
+                (Some(k), Some((_, fallback))) => {
+                    if found.exact.is_empty() {
+                        groups.push(fallback);
+                        continue;
+                    }
+                    // The quoted item joins every combination, as position 0 of the pool.
+                    let mut with_quoted = vec![k];
+                    with_quoted.extend(&pool);
+                    for s in &mut found.exact {
+                        *s = std::iter::once(0).chain(s.iter().map(|i| i + 1)).collect();
+                    }
+                    self.subset_groups(b, &with_quoted, &found, head, true, &mut groups, &mut notes);
+                }
+                (_, quoted) => {
+                    groups.extend(quoted.map(|(_, g)| g));
+                    self.subset_groups(b, &pool, &found, head, false, &mut groups, &mut notes);
+                }
+            }
+        }
+        self.out.notes.extend(notes);
+        groups
+    }
+
+    // ---- committing -------------------------------------------------------------------------
+
+    /// Records the groups that may match and whose members no other group of the pass claims;
+    /// proposes the others.
+    fn commit(&mut self, groups: Vec<Group>) {
+        let mut bank_owner: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut book_owner: HashMap<usize, Vec<usize>> = HashMap::new();
+        for g in groups.iter().filter(|g| g.auto || g.ambiguous) {
+            for &b in &g.banks {
+                bank_owner.entry(b).or_default().push(g.owner);
+            }
+            for &(k, _) in &g.book {
+                book_owner.entry(k).or_default().push(g.owner);
+            }
+        }
+        let contested = |g: &Group| {
+            let other = |v: &Vec<usize>| v.iter().any(|&o| o != g.owner);
+            g.banks.iter().any(|b| bank_owner.get(b).is_some_and(other)) || g.book.iter().any(|(k, _)| book_owner.get(k).is_some_and(other))
+        };
+        let flags: Vec<bool> = groups.iter().map(contested).collect();
+        for (mut g, contested) in groups.into_iter().zip(flags) {
+            if contested {
+                g.auto = false;
+                g.ambiguous = true;
+                g.reasons.push("ambiguous: another group claims one of these entries; not matched automatically".into());
+            }
+            if g.auto {
+                self.record(&g);
+            } else {
+                self.propose(&g);
+            }
+        }
+    }
+
+    fn score(components: &[ScoreComponent]) -> f64 {
+        let (num, den) = components.iter().fold((0.0, 0.0), |(n, d), c| (n + c.value * c.weight, d + c.weight));
+        if den > 0.0 {
+            crate::score::round3(num / den)
+        } else {
+            0.0
+        }
+    }
+
+    fn record(&mut self, g: &Group) {
+        let parts: Vec<Vec<usize>> = if g.per_bank { g.banks.iter().map(|&b| vec![b]).collect() } else { vec![g.banks.clone()] };
+        for banks in parts {
+            let book: Vec<(usize, Decimal)> =
+                if g.per_bank { g.book.iter().map(|&(k, _)| (k, self.bank[banks[0]].signed.abs())).collect() } else { g.book.clone() };
+            let first = banks[0];
+            let bank_ids: Vec<&str> = banks.iter().map(|&b| self.bank[b].e.id.as_str()).collect();
+            let ledger_ids: Vec<&str> =
+                book.iter().filter(|(k, _)| self.book[*k].item().is_none()).map(|(k, _)| self.book[*k].id).collect();
+            let item_ids: Vec<&str> = book.iter().filter(|(k, _)| self.book[*k].item().is_some()).map(|(k, _)| self.book[*k].id).collect();
+            let used = |id: &str| (self.used_ids)(id) || self.new_ids.contains(id);
+            let id = record_id(g.kind, &bank_ids, &ledger_ids, &item_ids, &used);
+            let cur = self.cur(first);
+            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(g.kind.to_owned()), self.now, ENGINE_ACTOR);
+            r.account = Some(self.bank[first].account_label().to_owned());
+            r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
+            r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
+            r.open_items = book
+                .iter()
+                .filter(|(k, _)| self.book[*k].item().is_some())
+                .map(|&(k, a)| OpenItemAllocation { id: self.book[k].id.to_owned(), amount: a })
+                .collect();
+            if !g.difference.is_zero() {
+                if let Some(adj) = &self.config.adjustment {
+                    r.adjustments.push(AdjustmentLine {
+                        account: adj.account.clone(),
+                        amount: g.difference,
+                        currency: cur,
+                        kind: adj.kind,
+                        description: Some(format!("difference within the tolerance of the {} group", g.kind)),
+                    });
+                }
+            }
+            r.components = g.components.clone();
+            r.score = Self::score(&g.components);
+            r.reasons = g.reasons.clone();
+            self.new_ids.insert(id);
+            self.out.records.push(r);
+            for &b in &banks {
+                self.bank_open[b] = false;
+            }
+        }
+        for &(k, _) in &g.book {
+            self.book_open[k] = false;
+        }
+    }
+
+    fn propose(&mut self, g: &Group) {
+        let (ledger_entries, open_items): (Vec<String>, Vec<String>) = {
+            let mut l = Vec::new();
+            let mut i = Vec::new();
+            for &(k, _) in &g.book {
+                if self.book[k].item().is_some() {
+                    i.push(self.book[k].id.to_owned());
+                } else {
+                    l.push(self.book[k].id.to_owned());
+                }
+            }
+            (l, i)
+        };
+        for &b in &g.banks {
+            self.bank_proposed[b] = true;
+            let mut reasons = g.reasons.clone();
+            if g.banks.len() > 1 {
+                let others: Vec<&str> = g.banks.iter().filter(|&&o| o != b).map(|&o| self.bank[o].e.id.as_str()).collect();
+                reasons.push(format!("together with bank entr{} {}", if others.len() == 1 { "y" } else { "ies" }, others.join(", ")));
+            }
+            self.out.proposals.push((
+                self.bank[b].e.id.clone(),
+                Candidate {
+                    ledger_entries: ledger_entries.clone(),
+                    open_items: open_items.clone(),
+                    rule: g.kind.to_owned(),
+                    score: Self::score(&g.components),
+                    components: g.components.clone(),
+                    reasons,
+                    ambiguous: g.ambiguous,
+                },
+            ));
+        }
+    }
+}
+
+fn component(name: &str, value: f64, weight: f64) -> ScoreComponent {
+    ScoreComponent { name: name.to_owned(), value: crate::score::round3(value), weight }
+}
