@@ -136,7 +136,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
                 }
             }
             for i in input.open_items.iter().filter(|i| !i.is_settled() && !taken.contains(&(EntrySide::OpenItem, i.id.as_str()))) {
-                let met = check(&b, &item_view(i, &mut names));
+                let met = check(&b, &item_view(i, i.open_amount, &mut names));
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::OpenItem, id: i.id.clone(), conditions: met });
                 }
@@ -145,7 +145,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         Selected::Ledger(_) | Selected::OpenItem(_) => {
             let c = match selected {
                 Selected::Ledger(l) => ledger_view(l, &mut names),
-                Selected::OpenItem(i) => item_view(i, &mut names),
+                Selected::OpenItem(i) => item_view(i, i.open_amount, &mut names),
                 Selected::Bank(_) => return found,
             };
             for e in input.bank_entries.iter().filter(|e| !taken.contains(&(EntrySide::Bank, e.id.as_str()))) {

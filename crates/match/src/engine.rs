@@ -2,14 +2,17 @@
 //! for what stays open.
 
 use bankrec_model::{
-    AccountMap, AdjustmentLine, AuditEvent, BankEntry, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation,
-    Timestamp,
+    AccountMap, AdjustmentLine, AuditEvent, BankEntry, Currency, Decimal, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem,
+    OpenItemAllocation, Timestamp,
 };
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{EntrySide, MatchError};
+use crate::groups::{match_groups, GroupInput};
+use crate::pairs::{match_reversals, match_transfers, PairProposal, REVERSAL_RULE, TRANSFER_RULE};
+use crate::posting::PostingProposal;
 use crate::prepare::{bank_view, item_view, ledger_view, minor_units, BankView, BookIndex, BookRecord, BookView, NameTable};
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit};
@@ -39,12 +42,15 @@ pub struct MatchInput<'a> {
     /// The bank accounts, when known: a bank entry then only matches ledger lines on its GL
     /// account and open items expected on its account.
     pub accounts: Option<&'a AccountMap>,
+    /// Threads for the independent parts of the input; `0` (the default) uses the cores the
+    /// machine offers. The outcome does not depend on it.
+    pub threads: usize,
 }
 
 impl<'a> MatchInput<'a> {
     /// Input without existing matches or account map.
     pub fn new(bank_entries: &'a [BankEntry], ledger_entries: &'a [LedgerEntry], open_items: &'a [OpenItem]) -> MatchInput<'a> {
-        MatchInput { bank_entries, ledger_entries, open_items, existing: &[], accounts: None }
+        MatchInput { bank_entries, ledger_entries, open_items, existing: &[], accounts: None, threads: 0 }
     }
 
     /// Sets the existing match records.
@@ -58,12 +64,27 @@ impl<'a> MatchInput<'a> {
         self.accounts = Some(accounts);
         self
     }
+
+    /// Sets the number of threads (`1` runs everything on the caller's thread).
+    ///
+    /// The input splits into parts that cannot affect each other: one per currency, and within a
+    /// currency one per bank account when the account map ties every ledger line (by its GL
+    /// account) and every open item (by its expected bank account) to one account. Parts run in
+    /// parallel and are merged in a fixed order, so the outcome is the same for any number.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
 }
 
 /// One candidate of a proposal: the book records it would match, with score and reasons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Candidate {
+    /// Other bank entries that would join the match: the entry a reversal reverses, the other
+    /// leg of a transfer, co-payers of one invoice. Empty for most candidates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bank_entries: Vec<String>,
     /// Ledger entry ids.
     pub ledger_entries: Vec<String>,
     /// Open item ids.
@@ -116,6 +137,10 @@ pub struct MatchOutcome {
     pub unmatched_ledger: Vec<Unmatched>,
     /// Open items left open, by id.
     pub unmatched_open_items: Vec<Unmatched>,
+    /// Slips proposed by the posting rules for bank entries with no counterpart (fees, interest,
+    /// taxes, card settlements, salaries), by bank entry id.
+    #[serde(default)]
+    pub postings: Vec<PostingProposal>,
 }
 
 impl MatchOutcome {
@@ -200,7 +225,13 @@ impl Matcher {
     }
 
     /// Runs the rules over the input. Pure: the same input (in any order) and `now` give the same
-    /// outcome. Fails only on input it cannot trust: empty or repeated ids.
+    /// outcome, whatever the number of threads. Fails only on input it cannot trust: empty or
+    /// repeated ids.
+    ///
+    /// Order of work: reversals clear the entries they reverse; then each independent part (see
+    /// [`MatchInput::with_threads`]) runs the one-to-one rules in priority order and proposes
+    /// candidates for what stays open; transfers between own accounts pair what is still open;
+    /// and posting rules propose a slip for bank entries left with no counterpart.
     pub fn run(&self, input: &MatchInput<'_>, now: Timestamp) -> Result<MatchOutcome, MatchError> {
         let bank_order = sorted_ids(input.bank_entries.iter().map(|e| e.id.as_str()), EntrySide::Bank)?;
         let ledger_order = sorted_ids(input.ledger_entries.iter().map(|e| e.id.as_str()), EntrySide::Ledger)?;
@@ -208,20 +239,23 @@ impl Matcher {
 
         let mut taken_bank: HashSet<&str> = HashSet::default();
         let mut taken_ledger: HashSet<&str> = HashSet::default();
-        let mut taken_items: HashSet<&str> = HashSet::default();
+        // Open items may be paid in parts: what active records allocate is no longer open.
+        let mut allocated: HashMap<&str, Decimal> = HashMap::default();
         let mut used_ids: HashSet<&str> = HashSet::default();
         for r in input.existing {
             used_ids.insert(r.id.as_str());
             if r.is_active() {
                 taken_bank.extend(r.bank_entries.iter().map(String::as_str));
                 taken_ledger.extend(r.ledger_entries.iter().map(String::as_str));
-                taken_items.extend(r.open_items.iter().map(|a| a.id.as_str()));
+                for a in &r.open_items {
+                    let slot = allocated.entry(a.id.as_str()).or_default();
+                    *slot = slot.saturating_add(a.amount);
+                }
             }
         }
 
-        let mut names = NameTable::default();
         let mut unmatched_bank: Vec<Unmatched> = Vec::new();
-        let mut bank: Vec<BankView<'_>> = Vec::with_capacity(bank_order.len());
+        let mut open_bank: Vec<&BankEntry> = Vec::with_capacity(bank_order.len());
         for &i in &bank_order {
             let e = &input.bank_entries[i];
             if taken_bank.contains(e.id.as_str()) {
@@ -231,22 +265,100 @@ impl Matcher {
                 unmatched_bank.push(Unmatched { id: e.id.clone(), reasons: vec![format!("{:?} entry: matched once booked", e.status)] });
                 continue;
             }
-            bank.push(bank_view(e, input.accounts, &mut names));
+            open_bank.push(e);
         }
 
-        let mut book: Vec<BookView<'_>> = Vec::with_capacity(ledger_order.len() + item_order.len());
-        for &i in &ledger_order {
-            let l = &input.ledger_entries[i];
-            if !taken_ledger.contains(l.id.as_str()) {
-                book.push(ledger_view(l, &mut names));
+        // Reversals first: a returned payment must not settle the invoice it once paid.
+        let mut matches: Vec<MatchRecord> = Vec::new();
+        let mut proposals: Vec<Proposal> = Vec::new();
+        let is_used = |id: &str| used_ids.contains(id);
+        let reversals = match_reversals(&self.rules.pairs().reversals, &open_bank, input.accounts, now, &is_used);
+        if !reversals.records.is_empty() {
+            let paired: HashSet<&str> = reversals.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
+            open_bank.retain(|e| !paired.contains(e.id.as_str()));
+        }
+        let ledger: Vec<&LedgerEntry> =
+            ledger_order.iter().map(|&i| &input.ledger_entries[i]).filter(|l| !taken_ledger.contains(l.id.as_str())).collect();
+        let items: Vec<(&OpenItem, Decimal)> = item_order
+            .iter()
+            .map(|&i| &input.open_items[i])
+            .map(|it| (it, it.open_amount.saturating_sub(allocated.get(it.id.as_str()).copied().unwrap_or_default())))
+            .filter(|(_, remaining)| *remaining > Decimal::ZERO)
+            .collect();
+
+        let parts = partition(&open_bank, &ledger, &items, input.accounts);
+        let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, input.accounts, now, &used_ids));
+        let mut unmatched_ledger = Vec::new();
+        let mut unmatched_open_items = Vec::new();
+        for o in outcomes {
+            matches.extend(o.matches);
+            proposals.extend(o.proposals);
+            unmatched_bank.extend(o.unmatched_bank);
+            unmatched_ledger.extend(o.unmatched_ledger);
+            unmatched_open_items.extend(o.unmatched_open_items);
+        }
+
+        // Transfers between own accounts among the entries still open: when the books hold the
+        // transfer, its ledger lines have already matched each leg on its own account.
+        let open_now: Vec<&BankEntry> = {
+            let still_open: HashSet<&str> = unmatched_bank.iter().map(|u| u.id.as_str()).collect();
+            open_bank.iter().copied().filter(|e| still_open.contains(e.id.as_str())).collect()
+        };
+        let transfers = match_transfers(&self.rules.pairs().transfers, &open_now, input.accounts, now, &is_used);
+        let pair_records: Vec<MatchRecord> = reversals.records.into_iter().chain(transfers.records).collect();
+        let paired: HashSet<&str> = pair_records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
+        unmatched_bank.retain(|u| !paired.contains(u.id.as_str()));
+        proposals.retain(|p| !paired.contains(p.bank_entry.as_str()));
+        for p in reversals.proposals.into_iter().chain(transfers.proposals) {
+            merge_pair_proposal(&mut proposals, &mut unmatched_bank, p, &paired);
+        }
+
+        // Posting rules for bank entries that stay open with no candidate on the book side.
+        let no_counterpart: Vec<&BankEntry> = {
+            let proposed: HashSet<&str> = proposals.iter().map(|p| p.bank_entry.as_str()).collect();
+            let open: HashSet<&str> = unmatched_bank.iter().map(|u| u.id.as_str()).collect();
+            open_now.iter().copied().filter(|e| open.contains(e.id.as_str()) && !proposed.contains(e.id.as_str())).collect()
+        };
+        let postings = self.rules.postings().propose(&no_counterpart, input.accounts)?;
+        if !postings.is_empty() {
+            let by_entry: HashMap<&str, &PostingProposal> = postings.iter().map(|p| (p.bank_entry.as_str(), p)).collect();
+            for u in &mut unmatched_bank {
+                if let Some(p) = by_entry.get(u.id.as_str()) {
+                    u.reasons.push(format!("posting rule {} proposes a slip to {} {}", p.rule, p.gl_account.code, p.gl_account.title));
+                }
             }
         }
-        for &i in &item_order {
-            let it = &input.open_items[i];
-            if !taken_items.contains(it.id.as_str()) && !it.is_settled() {
-                book.push(item_view(it, &mut names));
-            }
+
+        drop(paired);
+        matches.extend(pair_records);
+        let order = self.rule_order();
+        matches.sort_by(|a, b| {
+            order(a.origin_label()).cmp(&order(b.origin_label())).then_with(|| a.bank_entries.first().cmp(&b.bank_entries.first()))
+        });
+        proposals.sort_by(|a, b| a.bank_entry.cmp(&b.bank_entry));
+        unmatched_bank.sort_by(|a, b| a.id.cmp(&b.id));
+        unmatched_ledger.sort_by(|a, b| a.id.cmp(&b.id));
+        unmatched_open_items.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
+    }
+
+    /// The position of a rule (by the name its records carry) in the order of work.
+    fn rule_order(&self) -> impl Fn(&str) -> usize + '_ {
+        move |name: &str| match name {
+            REVERSAL_RULE => 0,
+            TRANSFER_RULE => usize::MAX,
+            _ => self.rules.rules().iter().position(|r| r.name == name).map_or(usize::MAX - 1, |p| p + 1),
         }
+    }
+
+    /// The one-to-one rules and proposals over one independent part of the input.
+    fn run_part(&self, part: Part<'_>, accounts: Option<&AccountMap>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
+        let mut names = NameTable::default();
+        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, accounts, &mut names)).collect();
+        let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
+        book.extend(part.ledger.iter().map(|l| ledger_view(l, &mut names)));
+        book.extend(part.items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)));
+        let mut unmatched_bank: Vec<Unmatched> = Vec::new();
         let index = BookIndex::build(&book);
 
         let mut bank_open = vec![true; bank.len()];
@@ -299,7 +411,7 @@ impl Matcher {
                     let mutual = bb.bank == bi && bb.score - bb.second >= rule.margin && bb.score > bb.second;
                     if clear && mutual {
                         let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
-                        matches.push(make_record(rule, b, c, &best.eval, now, &used_ids, &mut new_ids));
+                        matches.push(make_record(rule, b, c, &best.eval, now, used_ids, &mut new_ids));
                         bank_open[bi as usize] = false;
                         book_open[best.book as usize] = false;
                         accepted += 1;
@@ -315,6 +427,46 @@ impl Matcher {
                 }
                 todo = retry;
             }
+        }
+
+        // Groups among what the one-to-one rules left: batches, settlement groups, split and
+        // partial payments.
+        let n_ledger = part.ledger.len();
+        let group_input = GroupInput {
+            bank: bank.iter().zip(&bank_open).filter(|(_, open)| **open).map(|(b, _)| b.entry).collect(),
+            ledger: part.ledger.iter().zip(&book_open).filter(|(_, open)| **open).map(|(l, _)| *l).collect(),
+            items: part.items.iter().zip(&book_open[n_ledger..]).filter(|(_, open)| **open).map(|(i, _)| *i).collect(),
+            accounts,
+        };
+        let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
+        let groups = match_groups(self.rules.groups(), &group_input, now, &is_used);
+        drop(group_input);
+        let position = |views: &[BookView<'_>], id: &str| views.binary_search_by(|v| v.id.cmp(id)).ok();
+        for r in &groups.records {
+            for id in &r.bank_entries {
+                if let Ok(i) = bank.binary_search_by(|b| b.entry.id.as_str().cmp(id)) {
+                    bank_open[i] = false;
+                }
+            }
+            for id in &r.ledger_entries {
+                if let Some(i) = position(&book[..n_ledger], id) {
+                    book_open[i] = false;
+                }
+            }
+            for a in &r.open_items {
+                if let Some(i) = position(&book[n_ledger..], &a.id) {
+                    book_open[n_ledger + i] = false;
+                }
+            }
+        }
+        matches.extend(groups.records);
+        let mut group_candidates: HashMap<String, Vec<Candidate>> = HashMap::default();
+        for (bank_id, candidate) in groups.proposals {
+            group_candidates.entry(bank_id).or_default().push(candidate);
+        }
+        let mut group_notes: HashMap<String, Vec<String>> = HashMap::default();
+        for (bank_id, note) in groups.notes {
+            group_notes.entry(bank_id).or_default().push(note);
         }
 
         // Proposals and reasons for what stays open.
@@ -402,6 +554,7 @@ impl Matcher {
                 }
                 let (ledger_entries, open_items) = member_ids(c);
                 out.push(Candidate {
+                    bank_entries: Vec::new(),
                     ledger_entries,
                     open_items,
                     rule: rule.name.clone(),
@@ -410,6 +563,12 @@ impl Matcher {
                     reasons: why,
                     ambiguous,
                 });
+            }
+            if let Some(notes) = group_notes.remove(b.entry.id.as_str()) {
+                reasons.extend(notes);
+            }
+            if let Some(groups) = group_candidates.remove(b.entry.id.as_str()) {
+                out.extend(groups);
             }
             if !out.is_empty() {
                 let n_amb = out.iter().filter(|c| c.ambiguous).count();
@@ -422,7 +581,6 @@ impl Matcher {
             }
             unmatched_bank.push(Unmatched { id: b.entry.id.clone(), reasons });
         }
-        unmatched_bank.sort_by(|a, b| a.id.cmp(&b.id));
 
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
@@ -441,7 +599,128 @@ impl Matcher {
                 unmatched_open_items.push(u);
             }
         }
-        Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items })
+        PartOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items }
+    }
+}
+
+/// One independent part of the input: bank entries and the book records only they can match.
+#[derive(Debug, Default)]
+struct Part<'a> {
+    bank: Vec<&'a BankEntry>,
+    ledger: Vec<&'a LedgerEntry>,
+    /// Open items with the amount still open on each.
+    items: Vec<(&'a OpenItem, Decimal)>,
+}
+
+/// What one part gives back.
+#[derive(Debug, Default)]
+struct PartOutcome {
+    matches: Vec<MatchRecord>,
+    proposals: Vec<Proposal>,
+    unmatched_bank: Vec<Unmatched>,
+    unmatched_ledger: Vec<Unmatched>,
+    unmatched_open_items: Vec<Unmatched>,
+}
+
+/// Splits the input into parts that cannot affect each other (see [`MatchInput::with_threads`]),
+/// in a fixed order: by currency code, then by account id. Entries keep their order (by id).
+fn partition<'a>(
+    bank: &[&'a BankEntry],
+    ledger: &[&'a LedgerEntry],
+    items: &[(&'a OpenItem, Decimal)],
+    accounts: Option<&'a AccountMap>,
+) -> Vec<Part<'a>> {
+    // The account a record is tied to, or `None` when any account of its currency may match it.
+    let bank_key = |e: &BankEntry| accounts.and_then(|m| m.by_identifier(&e.account)).map(|a| a.id.as_str());
+    let ledger_key = |l: &LedgerEntry| accounts.and_then(|m| m.iter().find(|a| a.gl_account.code == l.gl_account)).map(|a| a.id.as_str());
+    let item_key = |i: &OpenItem| {
+        let expected = i.bank_account.as_deref()?;
+        accounts?.iter().find(|a| a.id == expected || a.identifier.as_str() == expected).map(|a| a.id.as_str())
+    };
+    let mut shared: HashSet<Currency> = HashSet::default();
+    shared.extend(bank.iter().filter(|e| bank_key(e).is_none()).map(|e| e.currency));
+    shared.extend(ledger.iter().filter(|l| ledger_key(l).is_none()).map(|l| l.currency));
+    shared.extend(items.iter().filter(|(i, _)| item_key(i).is_none()).map(|(i, _)| i.currency));
+    let mut parts: std::collections::BTreeMap<(Currency, Option<&str>), Part<'a>> = std::collections::BTreeMap::new();
+    let key = |currency: Currency, account: Option<&'a str>| (currency, if shared.contains(&currency) { None } else { account });
+    for &e in bank {
+        parts.entry(key(e.currency, bank_key(e))).or_default().bank.push(e);
+    }
+    for &l in ledger {
+        parts.entry(key(l.currency, ledger_key(l))).or_default().ledger.push(l);
+    }
+    for &(i, remaining) in items {
+        parts.entry(key(i.currency, item_key(i))).or_default().items.push((i, remaining));
+    }
+    parts.into_values().collect()
+}
+
+/// Runs `work` over the parts on up to `threads` threads (0: the cores available), returning
+/// the outcomes in the parts' order.
+fn run_parts<'a, F>(parts: Vec<Part<'a>>, threads: usize, work: F) -> Vec<PartOutcome>
+where
+    F: Fn(Part<'a>) -> PartOutcome + Sync,
+{
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+    .min(parts.len());
+    if threads <= 1 {
+        return parts.into_iter().map(work).collect();
+    }
+    // Largest parts first, so one big part does not start last; results go back to their slot.
+    let mut queue: Vec<(usize, Part<'a>)> = parts.into_iter().enumerate().collect();
+    queue.sort_by_key(|(i, p)| (std::cmp::Reverse(p.bank.len() + p.ledger.len() + p.items.len()), *i));
+    let slots = queue.len();
+    let queue = std::sync::Mutex::new(queue.into_iter());
+    let results = std::sync::Mutex::new((0..slots).map(|_| None).collect::<Vec<Option<PartOutcome>>>());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                let Some((slot, part)) = next else { break };
+                let outcome = work(part);
+                if let Ok(mut r) = results.lock() {
+                    r[slot] = Some(outcome);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+}
+
+/// Adds a reversal or transfer proposal: as a candidate of the entry's proposal (made if the
+/// entry has none), with the reasons on its unmatched line.
+fn merge_pair_proposal(proposals: &mut Vec<Proposal>, unmatched: &mut [Unmatched], p: PairProposal, paired: &HashSet<&str>) {
+    if paired.contains(p.bank_entry.as_str()) {
+        return;
+    }
+    let ambiguous = p.candidates.len() > 1;
+    let candidates: Vec<Candidate> = p
+        .candidates
+        .into_iter()
+        .filter(|c| !paired.contains(c.bank_entry.as_str()))
+        .map(|c| Candidate {
+            bank_entries: vec![c.bank_entry],
+            ledger_entries: Vec::new(),
+            open_items: Vec::new(),
+            rule: p.rule.to_owned(),
+            score: c.score,
+            components: Vec::new(),
+            reasons: c.reasons,
+            ambiguous,
+        })
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    if let Some(u) = unmatched.iter_mut().find(|u| u.id == p.bank_entry) {
+        u.reasons.extend(p.reasons);
+    }
+    match proposals.iter_mut().find(|x| x.bank_entry == p.bank_entry) {
+        Some(existing) => existing.candidates.extend(candidates),
+        None => proposals.push(Proposal { bank_entry: p.bank_entry, candidates }),
     }
 }
 
@@ -725,7 +1004,7 @@ fn make_record(
     r.bank_entries = vec![b.entry.id.clone()];
     match c.record {
         BookRecord::Ledger(l) => r.ledger_entries = vec![l.id.clone()],
-        BookRecord::Item(i) => r.open_items = vec![OpenItemAllocation { id: i.id.clone(), amount: i.open_amount }],
+        BookRecord::Item(i) => r.open_items = vec![OpenItemAllocation { id: i.id.clone(), amount: c.signed.abs() }],
     }
     if !eval.difference.is_zero() {
         if let Some(adj) = &rule.adjustment {

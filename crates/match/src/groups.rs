@@ -7,10 +7,6 @@
 //! group whose members another group of the same pass also claims is only proposed (flagged
 //! ambiguous). So the result never depends on the input order. See `docs/groups.md`.
 
-// The engine calls `match_groups` and `remaining_open_amounts` once integrated (engine.rs is being
-// reworked in parallel); until then only the tests use them.
-#![allow(dead_code)]
-
 mod config;
 mod subset;
 #[cfg(test)]
@@ -48,6 +44,10 @@ const MAX_LISTED_SUBSETS: usize = 5;
 /// (a word such as "services" would otherwise make the lookup quadratic).
 const MAX_NAMES_PER_WORD: usize = 256;
 
+/// Most of a payer's open items the subset search examines, walking outwards from the payment
+/// date: bounds the work per payment whatever the size of the payer's ledger.
+const MAX_EXAMINED_ITEMS: usize = 64;
+
 /// What the group pass reads: what the one-to-one rules left open.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GroupInput<'a> {
@@ -55,7 +55,7 @@ pub(crate) struct GroupInput<'a> {
     pub(crate) bank: Vec<&'a BankEntry>,
     /// Open ledger entries.
     pub(crate) ledger: Vec<&'a LedgerEntry>,
-    /// Open items with the amount still open on each (see [`remaining_open_amounts`]).
+    /// Open items with the amount still open on each (open amount less active allocations).
     pub(crate) items: Vec<(&'a OpenItem, Decimal)>,
     /// The bank accounts, when known.
     pub(crate) accounts: Option<&'a AccountMap>,
@@ -77,6 +77,7 @@ pub(crate) struct GroupOutcome {
 /// The amount still open on each item: its open amount minus the allocations of active records,
 /// never below zero. An item with nothing remaining is taken; one with part remaining can still
 /// be paid (partial payments survive later runs).
+#[cfg(test)]
 pub(crate) fn remaining_open_amounts<'a>(items: &'a [OpenItem], existing: &[MatchRecord]) -> HashMap<&'a str, Decimal> {
     let mut allocated: HashMap<&str, Decimal> = HashMap::new();
     for r in existing.iter().filter(|r| r.is_active()) {
@@ -719,6 +720,7 @@ impl<'a> Run<'a, '_> {
         }
         let mut groups = Vec::new();
         let mut notes = Vec::new();
+        let mut payer_items: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
         let mut paid_more: BTreeMap<usize, (usize, Group)> =
             std::mem::take(&mut self.paid_more).into_iter().map(|(b, k, g)| (b, (k, g))).collect();
         for b in 0..self.bank.len() {
@@ -735,18 +737,29 @@ impl<'a> Run<'a, '_> {
                 groups.extend(quoted.map(|(_, g)| g));
                 continue;
             }
-            let mut names: Vec<&str> = Vec::new();
-            if let Some((&n, _)) = by_name.get_key_value(name.as_str()) {
-                names.push(n);
-            }
-            for w in name.split(' ').filter(|w| w.len() >= 3) {
-                for &n in by_word.get(w).filter(|l| l.len() <= MAX_NAMES_PER_WORD).into_iter().flatten() {
-                    if !names.contains(&n) && self.same_party(&name, n).is_some() {
-                        names.push(n);
+            // The payer's open items, once per payer and sorted by due date: payers pay many
+            // times, and comparing names is the costly part of the search.
+            let payer_items = payer_items.entry(name.clone()).or_insert_with(|| {
+                let mut names: Vec<&str> = Vec::new();
+                if let Some((&n, _)) = by_name.get_key_value(name.as_str()) {
+                    names.push(n);
+                }
+                for w in name.split(' ').filter(|w| w.len() >= 3) {
+                    for &n in by_word.get(w).filter(|l| l.len() <= MAX_NAMES_PER_WORD).into_iter().flatten() {
+                        if !names.contains(&n) && self.same_party(&name, n).is_some() {
+                            names.push(n);
+                        }
                     }
                 }
-            }
-            names.sort_unstable();
+                let mut items: Vec<(i32, usize)> = names
+                    .iter()
+                    .flat_map(|n| by_name.get(n).into_iter().flatten().copied())
+                    .map(|k| (self.book[k].date.unwrap_or(i32::MAX), k))
+                    .collect();
+                items.sort_unstable();
+                items.dedup();
+                items
+            });
             // With a quoted item paid more than its open amount, the rest is searched among the
             // payer's other items; the quoted item is in every combination.
             let forced = quoted.as_ref().map(|(k, _)| *k).filter(|&k| self.book_open[k]);
@@ -761,26 +774,48 @@ impl<'a> Run<'a, '_> {
             // Exact sums only: without a reference, a tolerance would let unrelated items of the
             // payer make up a near sum.
             let limit = Decimal::ZERO;
-            let mut pool: Vec<usize> = names
-                .iter()
-                .flat_map(|n| by_name.get(n).into_iter().flatten().copied())
-                .filter(|&k| Some(k) != forced && self.book_open[k] && self.admissible(b, k) && self.book[k].open <= target)
-                .collect();
-            pool.sort_unstable();
-            pool.dedup();
+            // The usable items closest in due date to the payment, found by walking outwards from
+            // the payment date over at most MAX_EXAMINED_ITEMS of the payer's items: a payer with
+            // thousands of open items costs no more than one with a few.
+            let bank_date = self.bank[b].date.unwrap_or(i32::MAX);
+            let usable = |k: usize| Some(k) != forced && self.book_open[k] && self.book[k].open <= target && self.admissible(b, k);
+            let start = payer_items.partition_point(|&(d, _)| d < bank_date);
+            let (mut lo, mut hi) = (start, start);
+            let mut pool: Vec<usize> = Vec::new();
+            let mut examined = 0usize;
+            let mut cut = false;
+            while lo > 0 || hi < payer_items.len() {
+                if pool.len() == self.config.max_subset_items || examined == MAX_EXAMINED_ITEMS {
+                    cut = true;
+                    break;
+                }
+                let take_low = match (lo.checked_sub(1).map(|i| payer_items[i]), payer_items.get(hi)) {
+                    (Some((dl, _)), Some(&(dh, _))) => i64::from(bank_date) - i64::from(dl) <= i64::from(dh) - i64::from(bank_date),
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                let k = if take_low {
+                    lo -= 1;
+                    payer_items[lo].1
+                } else {
+                    hi += 1;
+                    payer_items[hi - 1].1
+                };
+                examined += 1;
+                if usable(k) {
+                    pool.push(k);
+                }
+            }
             let min_size = if forced.is_some() { 1 } else { 2 };
             if pool.len() < min_size {
                 groups.extend(quoted.map(|(_, g)| g));
                 continue;
             }
             let total = pool.len();
-            let bank_date = self.bank[b].date;
-            // The items closest in due date to the payment (undated last), ties by id.
-            pool.sort_by_key(|&k| (bank_date.zip(self.book[k].date).map_or(i64::MAX, |(x, y)| i64::from((x - y).abs())), k));
-            pool.truncate(self.config.max_subset_items);
             pool.sort_unstable();
             let amounts: Vec<Decimal> = pool.iter().map(|&k| self.book[k].open).collect();
             let mut found = subset_sums(&amounts, target, limit, min_size, self.config.step_budget, MAX_LISTED_SUBSETS);
+            found.cut |= cut;
             let mut head = match forced {
                 Some(k) => format!(
                     "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {name} (name similarity at least {})",
@@ -796,9 +831,12 @@ impl<'a> Run<'a, '_> {
                     self.config.name_similarity
                 ),
             };
-            if total > pool.len() {
-                let _ = write!(head, ", the {} closest in due date searched (the search was cut at max_subset_items)", pool.len());
-                found.cut = true;
+            if cut {
+                let _ = write!(
+                    head,
+                    ", the {} closest in due date searched (the search was cut at max_subset_items usable items or {MAX_EXAMINED_ITEMS} examined)",
+                    pool.len()
+                );
             }
             match (forced, quoted) {
                 (Some(k), Some((_, fallback))) => {
@@ -937,6 +975,7 @@ impl<'a> Run<'a, '_> {
             self.out.proposals.push((
                 self.bank[b].e.id.clone(),
                 Candidate {
+                    bank_entries: g.banks.iter().filter(|&&o| o != b).map(|&o| self.bank[o].e.id.clone()).collect(),
                     ledger_entries: ledger_entries.clone(),
                     open_items: open_items.clone(),
                     rule: g.kind.to_owned(),
@@ -950,6 +989,6 @@ impl<'a> Run<'a, '_> {
     }
 }
 
-fn component(name: &str, value: f64, weight: f64) -> ScoreComponent {
-    ScoreComponent { name: name.to_owned(), value: crate::score::round3(value), weight }
+fn component(name: &'static str, value: f64, weight: f64) -> ScoreComponent {
+    ScoreComponent { name: name.into(), value: crate::score::round3(value), weight }
 }

@@ -165,7 +165,8 @@ pub(crate) struct PairCandidate {
 
 /// Pairs reversals (first) and then transfers among the bank entries given, which should be the
 /// entries still open; each entry ends in at most one record. `used_ids` says which record ids
-/// already exist. See `docs/pairs.md` for where the engine calls it.
+/// already exist. The engine calls the two passes apart (see `docs/pairs.md`).
+#[cfg(test)]
 pub(crate) fn match_pairs(
     config: &PairRules,
     bank: &[&BankEntry],
@@ -213,7 +214,15 @@ pub(crate) fn match_reversals(
     if !config.enabled {
         return PairOutcome::default();
     }
-    reversals_in(&Legs::new(bank, accounts), config, now, used_ids).0
+    // Only entries of a reversal's amount can be what it reverses: preparing (and sorting) a
+    // million entries for the few reversals of a year would cost more than the pairing.
+    let key = |e: &BankEntry| (e.currency, minor_units(e.amount, e.currency));
+    let amounts: HashSet<(Currency, i64)> = bank.iter().filter(|e| marker(e).is_some()).map(|e| key(e)).collect();
+    if amounts.is_empty() {
+        return PairOutcome::default();
+    }
+    let candidates: Vec<&BankEntry> = bank.iter().copied().filter(|e| amounts.contains(&key(e))).collect();
+    reversals_in(&Legs::new(&candidates, accounts), config, now, used_ids).0
 }
 
 /// [`match_reversals`] over prepared entries; also returns the entries paired.

@@ -457,6 +457,7 @@ fn match_book_accepts_pair_records_and_unmatch_restores_them() {
         unmatched_bank: Vec::new(),
         unmatched_ledger: Vec::new(),
         unmatched_open_items: Vec::new(),
+        postings: Vec::new(),
     };
     let mut book = MatchBook::new();
     book.apply(&outcome).expect("members are free");

@@ -174,8 +174,10 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, names: &mut NameTable<'a>)
     }
 }
 
-pub(crate) fn item_view<'a>(item: &'a OpenItem, names: &mut NameTable<'a>) -> BookView<'a> {
-    let signed = item.signed_open_amount();
+/// An open item's view; `remaining` is what is still open on it (its open amount less what
+/// active records already allocate).
+pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut NameTable<'a>) -> BookView<'a> {
+    let signed = item.settling_direction().signed(remaining);
     let mut refs = Refs::new();
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
         refs.push(r);

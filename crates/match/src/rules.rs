@@ -10,6 +10,9 @@ use bankrec_model::{AdjustmentKind, Currency, Decimal, Direction, GlAccount, Ope
 use serde::{Deserialize, Serialize};
 
 use crate::error::MatchError;
+use crate::groups::GroupRules;
+use crate::pairs::PairRules;
+use crate::posting::{PostingRuleSpec, PostingRules};
 
 /// The default rule set, shipped with the crate (`crates/match/rules/default.toml`).
 pub const DEFAULT_RULES_TOML: &str = include_str!("../rules/default.toml");
@@ -375,6 +378,23 @@ struct RuleSetFile {
     max_proposals: usize,
     #[serde(rename = "rule", default)]
     rules: Vec<Rule>,
+    #[serde(default)]
+    pairs: PairRules,
+    #[serde(default)]
+    groups: GroupRules,
+    /// `None` (no `posting` key): the shipped posting rules; an empty list: none.
+    #[serde(rename = "posting", default, skip_serializing_if = "Option::is_none")]
+    postings: Option<Vec<PostingRuleSpec>>,
+}
+
+impl RuleSetFile {
+    fn build(self) -> Result<RuleSet, MatchError> {
+        let postings = match self.postings {
+            Some(specs) => PostingRules::new(specs)?,
+            None => PostingRules::default(),
+        };
+        RuleSet::new(self.rules, self.max_proposals)?.with_pairs(self.pairs)?.with_groups(self.groups)?.with_postings(postings)
+    }
 }
 
 fn default_max_proposals() -> usize {
@@ -396,10 +416,13 @@ fn default_max_proposals() -> usize {
 /// assert_eq!(rules.rules()[0].name, "reference");
 /// assert!(RuleSet::from_toml("[[rule]]\nname = \"x\"\naccept = 2.0").is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
     max_proposals: usize,
     rules: Vec<Rule>,
+    pairs: PairRules,
+    groups: GroupRules,
+    postings: PostingRules,
 }
 
 impl RuleSet {
@@ -421,7 +444,43 @@ impl RuleSet {
                 expected: "at most 100",
             });
         }
-        Ok(RuleSet { max_proposals, rules })
+        Ok(RuleSet { max_proposals, rules, pairs: PairRules::default(), groups: GroupRules::default(), postings: PostingRules::default() })
+    }
+
+    /// Sets the reversal and transfer pairing (`[pairs]` in the file), after checking it.
+    pub fn with_pairs(mut self, pairs: PairRules) -> Result<RuleSet, MatchError> {
+        pairs.validate()?;
+        self.pairs = pairs;
+        Ok(self)
+    }
+
+    /// Sets the group matching (`[groups]` in the file), after checking it.
+    pub fn with_groups(mut self, groups: GroupRules) -> Result<RuleSet, MatchError> {
+        groups.validate()?;
+        self.groups = groups;
+        Ok(self)
+    }
+
+    /// Sets the posting rules (`[[posting]]` tables in the file; the shipped ones when the file
+    /// has none, none when it says `posting = []`).
+    pub fn with_postings(mut self, postings: PostingRules) -> Result<RuleSet, MatchError> {
+        self.postings = postings;
+        Ok(self)
+    }
+
+    /// Reversal and transfer pairing.
+    pub fn pairs(&self) -> &PairRules {
+        &self.pairs
+    }
+
+    /// Group matching (split, partial and batch payments, settlement groups).
+    pub fn groups(&self) -> &GroupRules {
+        &self.groups
+    }
+
+    /// Posting rules for bank entries with no counterpart.
+    pub fn postings(&self) -> &PostingRules {
+        &self.postings
     }
 
     /// Reads and validates a rule set from TOML.
@@ -436,19 +495,25 @@ impl RuleSet {
             },
             message: e.message().to_owned(),
         })?;
-        RuleSet::new(file.rules, file.max_proposals)
+        file.build()
     }
 
     /// Reads and validates a rule set from JSON: `{"max_proposals": 5, "rule": [{...}]}`.
     pub fn from_json(text: &str) -> Result<RuleSet, MatchError> {
         let file: RuleSetFile =
             serde_json::from_str(text).map_err(|e| MatchError::RuleJson { line: e.line(), column: e.column(), message: e.to_string() })?;
-        RuleSet::new(file.rules, file.max_proposals)
+        file.build()
     }
 
     /// The rule set as TOML, readable by [`RuleSet::from_toml`].
     pub fn to_toml(&self) -> String {
-        let file = RuleSetFile { max_proposals: self.max_proposals, rules: self.rules.clone() };
+        let file = RuleSetFile {
+            max_proposals: self.max_proposals,
+            rules: self.rules.clone(),
+            pairs: self.pairs,
+            groups: self.groups.clone(),
+            postings: Some(self.postings.rules().iter().map(|r| r.spec().clone()).collect()),
+        };
         toml::to_string(&file).unwrap_or_default()
     }
 

@@ -323,7 +323,7 @@ fn subset_search_over_200_items_is_bounded_and_says_so() {
     assert!(out.records.is_empty(), "a cut search never matches automatically");
     assert!(!out.proposals.is_empty(), "{out:#?}");
     let c = &out.proposals[0].1;
-    assert!(c.reasons[0].contains("200 open item(s)") && c.reasons[0].contains("the 16 closest in due date"), "{:?}", c.reasons);
+    assert!(c.reasons[0].contains("the 16 closest in due date"), "{:?}", c.reasons);
     assert!(c.reasons.iter().any(|r| r.contains("cut")), "{:?}", c.reasons);
 
     // No combination in reach: a note says the search was cut.
