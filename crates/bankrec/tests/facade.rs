@@ -55,8 +55,16 @@ fn reconcile_manual_match_unmatch_and_reports() {
     let again = state.reconcile(&RuleSet::default(), now()).expect("engine");
     assert!(again.matches.is_empty(), "a second run finds nothing new");
 
-    // The batch of two invoices is matched by hand; a clerk may, and every action is audited.
+    // The batch paying two invoices is a group the engine found; an accountant undoes it
+    // and a clerk matches it by hand instead: a clerk may, and every action is audited.
+    let split = outcome.matches.iter().find(|r| r.bank_entries == ["NL-24111901"]).expect("batch matched");
+    assert_eq!(split.origin_label(), "batch");
+    let mut items: Vec<&str> = split.open_items.iter().map(|a| a.id.as_str()).collect();
+    items.sort_unstable();
+    assert_eq!(items, ["OI-1003", "OI-1004"]);
     let policy = RolePolicy::new().grant("clerk", &[Action::ManualMatch]).grant("accountant", Action::ALL);
+    let accountant = Actor::new("alex", ["accountant"]);
+    state.unmatch(&policy, &accountant, &split.id, Some("matched by hand"), now()).expect("accountants may unmatch");
     let clerk = Actor::new("kim", ["clerk"]);
     let request = ManualMatch::new().bank("NL-24111901").open_item("OI-1003", None).open_item("OI-1004", None);
     let id = state.match_manually(&policy, &clerk, &request, now()).expect("sums agree");
