@@ -309,8 +309,13 @@ impl Matcher {
         let paired: HashSet<&str> = pair_records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
         unmatched_bank.retain(|u| !paired.contains(u.id.as_str()));
         proposals.retain(|p| !paired.contains(p.bank_entry.as_str()));
-        for p in reversals.proposals.into_iter().chain(transfers.proposals) {
-            merge_pair_proposal(&mut proposals, &mut unmatched_bank, p, &paired);
+        let pair_proposals: Vec<PairProposal> = reversals.proposals.into_iter().chain(transfers.proposals).collect();
+        if !pair_proposals.is_empty() {
+            let mut proposal_at: HashMap<String, usize> = proposals.iter().enumerate().map(|(i, p)| (p.bank_entry.clone(), i)).collect();
+            let unmatched_at: HashMap<String, usize> = unmatched_bank.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
+            for p in pair_proposals {
+                merge_pair_proposal(&mut proposals, &mut proposal_at, &mut unmatched_bank, &unmatched_at, p, &paired);
+            }
         }
 
         // Posting rules for bank entries that stay open with no candidate on the book side.
@@ -692,7 +697,14 @@ where
 
 /// Adds a reversal or transfer proposal: as a candidate of the entry's proposal (made if the
 /// entry has none), with the reasons on its unmatched line.
-fn merge_pair_proposal(proposals: &mut Vec<Proposal>, unmatched: &mut [Unmatched], p: PairProposal, paired: &HashSet<&str>) {
+fn merge_pair_proposal(
+    proposals: &mut Vec<Proposal>,
+    proposal_at: &mut HashMap<String, usize>,
+    unmatched: &mut [Unmatched],
+    unmatched_at: &HashMap<String, usize>,
+    p: PairProposal,
+    paired: &HashSet<&str>,
+) {
     if paired.contains(p.bank_entry.as_str()) {
         return;
     }
@@ -715,12 +727,15 @@ fn merge_pair_proposal(proposals: &mut Vec<Proposal>, unmatched: &mut [Unmatched
     if candidates.is_empty() {
         return;
     }
-    if let Some(u) = unmatched.iter_mut().find(|u| u.id == p.bank_entry) {
-        u.reasons.extend(p.reasons);
+    if let Some(&i) = unmatched_at.get(&p.bank_entry) {
+        unmatched[i].reasons.extend(p.reasons);
     }
-    match proposals.iter_mut().find(|x| x.bank_entry == p.bank_entry) {
-        Some(existing) => existing.candidates.extend(candidates),
-        None => proposals.push(Proposal { bank_entry: p.bank_entry, candidates }),
+    match proposal_at.get(&p.bank_entry) {
+        Some(&i) => proposals[i].candidates.extend(candidates),
+        None => {
+            proposal_at.insert(p.bank_entry.clone(), proposals.len());
+            proposals.push(Proposal { bank_entry: p.bank_entry, candidates });
+        }
     }
 }
 
