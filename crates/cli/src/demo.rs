@@ -60,6 +60,16 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
         println!("    {} <-> {}  [{}; score {:.2}]", m.bank_entries.join("+"), book.join("+"), m.origin_label(), m.score);
     }
     println!("  proposed (need a person) {}", outcome.proposals.len());
+    for p in &outcome.proposals {
+        for c in p.candidates.iter().take(1) {
+            let other: Vec<&str> = c.bank_entries.iter().chain(&c.ledger_entries).chain(&c.open_items).map(String::as_str).collect();
+            println!("    {} -> {}  [{}; score {:.2}] {}", p.bank_entry, other.join("+"), c.rule, c.score, c.reasons.join("; "));
+        }
+    }
+    println!("  slips proposed by posting rules {}", outcome.postings.len());
+    for p in &outcome.postings {
+        println!("    {} {} {} -> {} {}  [{}]", p.bank_entry, p.amount, p.currency, p.gl_account.code, p.gl_account.title, p.rule);
+    }
     println!(
         "  open: {} bank entries, {} ledger lines, {} open items",
         outcome.unmatched_bank.len(),

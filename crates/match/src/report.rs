@@ -4,6 +4,7 @@ use bankrec_model::ImportError;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::MatchOutcome;
+use crate::posting::PostingProposal;
 
 /// One match in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,10 @@ pub struct MatchSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CandidateSummary {
+    /// Other bank entries of the candidate (a reversal's original, a transfer's other leg,
+    /// co-payers of one invoice); omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bank: Vec<String>,
     /// Ledger entry ids.
     pub ledger: Vec<String>,
     /// Open item ids.
@@ -80,6 +85,9 @@ pub struct ReconcileSummary {
     pub unmatched_ledger: Vec<String>,
     /// Open items left open.
     pub unmatched_open_items: Vec<String>,
+    /// Slips the posting rules propose for bank entries with no counterpart.
+    #[serde(default)]
+    pub postings: Vec<PostingProposal>,
     /// Import errors and warnings of the input files.
     pub errors: Vec<ImportError>,
 }
@@ -110,6 +118,7 @@ impl ReconcileSummary {
                         .candidates
                         .iter()
                         .map(|c| CandidateSummary {
+                            bank: c.bank_entries.clone(),
                             ledger: c.ledger_entries.clone(),
                             open_items: c.open_items.clone(),
                             rule: c.rule.clone(),
@@ -123,6 +132,7 @@ impl ReconcileSummary {
             unmatched_bank: outcome.unmatched_bank.iter().map(|u| u.id.clone()).collect(),
             unmatched_ledger: outcome.unmatched_ledger.iter().map(|u| u.id.clone()).collect(),
             unmatched_open_items: outcome.unmatched_open_items.iter().map(|u| u.id.clone()).collect(),
+            postings: outcome.postings.clone(),
             errors,
         }
     }
