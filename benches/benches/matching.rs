@@ -28,7 +28,7 @@ fn run(c: &mut Criterion, label: &str, entries: usize, samples: usize) {
     g.throughput(Throughput::Elements(scenario.bank_entries.len() as u64));
     g.bench_with_input(BenchmarkId::new("default_rules", label), &scenario, |b, s| {
         b.iter(|| {
-            let input = MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items);
+            let input = MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items).with_accounts(s.accounts());
             let outcome = matcher.run(black_box(&input), now).expect("unique ids");
             black_box(outcome.matches.len())
         })
