@@ -447,6 +447,8 @@ impl Matcher {
         let groups = match_groups(self.rules.groups(), &group_input, now, &is_used);
         drop(group_input);
         let position = |views: &[BookView<'_>], id: &str| views.binary_search_by(|v| v.id.cmp(id)).ok();
+        // What this run's group records apply to each open item: a part-paid item stays open.
+        let mut applied = vec![Decimal::ZERO; part.items.len()];
         for r in &groups.records {
             for id in &r.bank_entries {
                 if let Ok(i) = bank.binary_search_by(|b| b.entry.id.as_str().cmp(id)) {
@@ -461,6 +463,8 @@ impl Matcher {
             for a in &r.open_items {
                 if let Some(i) = position(&book[n_ledger..], &a.id) {
                     book_open[n_ledger + i] = false;
+                    let slot = &mut applied[i];
+                    *slot = slot.saturating_add(a.amount);
                 }
             }
         }
@@ -591,6 +595,15 @@ impl Matcher {
         let mut unmatched_open_items = Vec::new();
         for (ci, c) in book.iter().enumerate() {
             if !book_open[ci] {
+                // An item paid in part by this run stays open for the rest.
+                let Some(&(item, remaining)) = ci.checked_sub(n_ledger).and_then(|k| part.items.get(k)) else { continue };
+                let paid = applied[ci - n_ledger];
+                if paid.is_zero() || paid >= remaining {
+                    continue;
+                }
+                let rest = remaining - paid;
+                let reason = format!("paid in part: {paid} of {remaining} {} applied, {rest} still open", item.currency);
+                unmatched_open_items.push(Unmatched { id: c.id.to_owned(), reasons: vec![reason] });
                 continue;
             }
             let reason = match proposed_for[ci] {

@@ -310,8 +310,9 @@ impl MatchBook {
 
     /// Matches a selection by hand after checking it: every id known, no bank or ledger entry
     /// already matched, each open item's amount within what remains open on it (its open amount
-    /// minus the allocations of active records: an item can be paid in parts), one account, one
-    /// currency, and the sides summing to the same amount or the difference carried by the
+    /// minus the allocations of active records: an item can be paid in parts), one account (bank
+    /// entries selected alone, such as a reversal or the two legs of a transfer, may sit on
+    /// several of the company's own accounts in the map), one currency, and the sides summing to the same amount or the difference carried by the
     /// adjustment. Returns the new record's id.
     #[allow(clippy::too_many_arguments)]
     pub fn match_manually(
@@ -324,7 +325,10 @@ impl MatchBook {
         actor: &str,
         now: Timestamp,
     ) -> Result<String, MatchError> {
-        if request.bank_entries.is_empty() || (request.ledger_entries.is_empty() && request.open_items.is_empty()) {
+        // Bank entries alone clear each other (a reversal, the two legs of a transfer between own
+        // accounts) when there are at least two of them and they sum to zero.
+        let bank_only = request.ledger_entries.is_empty() && request.open_items.is_empty();
+        if request.bank_entries.is_empty() || (bank_only && request.bank_entries.len() < 2) {
             return Err(MatchError::NothingSelected);
         }
         let find_bank = |id: &str| {
@@ -380,7 +384,10 @@ impl MatchBook {
         let account = first.account.as_str().to_owned();
         let mapped = accounts.and_then(|m| m.by_identifier(&first.account));
         for b in &banks {
-            if b.account.as_str() != account {
+            // Only the legs of a transfer may sit on different accounts, and only on accounts the
+            // map knows as the company's own.
+            let own_transfer_leg = bank_only && accounts.is_some_and(|m| m.by_identifier(&b.account).is_some()) && mapped.is_some();
+            if b.account.as_str() != account && !own_transfer_leg {
                 return Err(MatchError::AccountMismatch {
                     side: EntrySide::Bank,
                     id: b.id.clone(),

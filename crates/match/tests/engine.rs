@@ -8,8 +8,8 @@ use bankrec_match::{
     Matcher, ReconcileSummary, RuleSet, Selected,
 };
 use bankrec_model::{
-    AccountId, AdjustmentKind, AuditAction, BankEntry, BankTxCode, Currency, Date, Decimal, Direction, EntryStatus, GlAccount, LedgerEntry,
-    MatchRecord, OpenItem, OpenItemKind, Party, PaymentMethod, Timestamp,
+    AccountId, AccountMap, AdjustmentKind, AuditAction, BankAccount, BankEntry, BankTxCode, Currency, Date, Decimal, Direction,
+    EntryStatus, GlAccount, LedgerEntry, MatchRecord, OpenItem, OpenItemKind, Party, PaymentMethod, Timestamp,
 };
 use bankrec_synth::{Scenario, ScenarioConfig};
 use proptest::prelude::*;
@@ -327,6 +327,43 @@ fn manual_match_checks_and_audit_trail() {
 }
 
 #[test]
+fn bank_entries_alone_clear_each_other_by_hand() {
+    let day = date!(2024 - 04 - 10);
+    let mut payment = bank("P1", 12_000, day, Some("Acme"), "");
+    payment.direction = Direction::Debit;
+    let mut returned = bank("R1", 12_000, day + time::Duration::days(3), Some("Acme"), "returned");
+    returned.reversal = true;
+    let lone = bank("X1", 500, day, None, "");
+    let savings = AccountId::iban("DE02120300000000202051").expect("valid IBAN");
+    let mut deposit = bank("S1", 12_000, day, None, "");
+    deposit.account = savings.clone();
+    let mut withdrawal = bank("W1", 12_000, day, None, "");
+    withdrawal.direction = Direction::Debit;
+    let entries = [payment, returned, lone, deposit, withdrawal];
+    let mut book = MatchBook::new();
+
+    let alone = ManualMatch::new().bank("X1");
+    assert_eq!(book.match_manually(&alone, &entries, &[], &[], None, "anna", now()), Err(MatchError::NothingSelected));
+    let id = book.match_manually(&ManualMatch::new().bank("P1").bank("R1"), &entries, &[], &[], None, "anna", now()).expect("nets to zero");
+    assert_eq!(book.active_record_of_bank("R1").map(|r| r.id.as_str()), Some(id.as_str()));
+    let err = book.match_manually(&ManualMatch::new().bank("X1").bank("W1"), &entries, &[], &[], None, "anna", now()).expect_err("sums");
+    assert!(matches!(err, MatchError::SumsDiffer { .. }));
+
+    // Two own accounts: only with an account map naming both.
+    let transfer = ManualMatch::new().bank("W1").bank("S1");
+    let err = book.match_manually(&transfer, &entries, &[], &[], None, "anna", now()).expect_err("no map");
+    assert!(matches!(err, MatchError::AccountMismatch { .. }));
+    let mut map = AccountMap::new();
+    for (id, identifier, gl) in [("main", account(), "1200"), ("savings", savings, "1210")] {
+        let opened = date!(2024 - 01 - 01);
+        map.insert(BankAccount::new(id, identifier, Currency::EUR, GlAccount::new(gl, "Bank"), "1590", opened))
+            .expect("distinct GL accounts");
+    }
+    book.match_manually(&transfer, &entries, &[], &[], Some(&map), "anna", now()).expect("own accounts");
+    assert!(book.active_record_of_bank("S1").is_some());
+}
+
+#[test]
 fn auto_find_lists_any_condition() {
     let day = date!(2024 - 04 - 10);
     let b = bank("B1", 10_000, day, Some("Globex"), "INV-7");
@@ -347,21 +384,29 @@ fn auto_find_lists_any_condition() {
     assert_eq!(auto_find(Selected::Bank(&b), &MatchInput::new(&[], &ledgers, &[]), &conditions).len(), 2);
 }
 
-/// Active members of records: no entry twice (checked while collecting).
+/// Active members of records: no bank or ledger entry twice (checked while collecting); an open
+/// item may be in several records, each paying part of it.
 fn members(records: &[MatchRecord]) -> BTreeSet<(char, String)> {
     let mut seen = BTreeSet::new();
     for r in records.iter().filter(|r| r.is_active()) {
-        let all = r
-            .bank_entries
-            .iter()
-            .map(|id| ('B', id.clone()))
-            .chain(r.ledger_entries.iter().map(|id| ('L', id.clone())))
-            .chain(r.open_items.iter().map(|a| ('I', a.id.clone())));
+        let all = r.bank_entries.iter().map(|id| ('B', id.clone())).chain(r.ledger_entries.iter().map(|id| ('L', id.clone())));
         for m in all {
             assert!(seen.insert(m.clone()), "{m:?} in two active matches");
         }
+        seen.extend(r.open_items.iter().map(|a| ('I', a.id.clone())));
     }
     seen
+}
+
+/// What active records allocate to each open item.
+fn allocated(records: &[MatchRecord]) -> HashMap<String, Decimal> {
+    let mut out: HashMap<String, Decimal> = HashMap::new();
+    for r in records.iter().filter(|r| r.is_active()) {
+        for a in &r.open_items {
+            *out.entry(a.id.clone()).or_default() += a.amount;
+        }
+    }
+    out
 }
 
 fn shuffle<T: Clone>(v: &[T], seed: u64) -> Vec<T> {
@@ -384,8 +429,12 @@ proptest! {
         let s = Scenario::generate(&ScenarioConfig::new(seed, n));
         let out = run(&s.bank_entries, &s.ledger_entries, &s.open_items);
 
-        // No entry or item in two active matches.
+        // No entry in two active matches; no item allocated beyond its open amount.
         members(&out.matches);
+        let paid = allocated(&out.matches);
+        for i in &s.open_items {
+            prop_assert!(paid.get(&i.id).is_none_or(|p| *p <= i.open_amount), "{} over-allocated", i.id);
+        }
 
         // Sums agree, or the difference is within the rule's tolerance and recorded.
         let bank_by_id: HashMap<&str, &BankEntry> = s.bank_entries.iter().map(|b| (b.id.as_str(), b)).collect();
@@ -406,8 +455,17 @@ proptest! {
         for b in &s.bank_entries {
             prop_assert!(matched.contains(&('B', b.id.clone())) != open_bank.contains(b.id.as_str()));
         }
-        prop_assert_eq!(matched.iter().filter(|m| m.0 != 'B').count() + out.unmatched_ledger.len() + out.unmatched_open_items.len(),
-            s.ledger_entries.len() + s.open_items.len());
+        let open_ledger: HashSet<&str> = out.unmatched_ledger.iter().map(|u| u.id.as_str()).collect();
+        for l in &s.ledger_entries {
+            prop_assert!(matched.contains(&('L', l.id.clone())) != open_ledger.contains(l.id.as_str()));
+        }
+        // An item is open unless fully paid; one paid in part is both in a record and open.
+        let open_items: HashSet<&str> = out.unmatched_open_items.iter().map(|u| u.id.as_str()).collect();
+        prop_assert_eq!(open_items.len(), out.unmatched_open_items.len());
+        for i in &s.open_items {
+            let fully_paid = paid.get(&i.id).is_some_and(|p| *p == i.open_amount);
+            prop_assert_eq!(open_items.contains(i.id.as_str()), !fully_paid, "{}", i.id);
+        }
 
         // Results do not depend on input order.
         let again = run(&shuffle(&s.bank_entries, order), &shuffle(&s.ledger_entries, order + 1), &shuffle(&s.open_items, order + 2));
