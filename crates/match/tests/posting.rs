@@ -334,7 +334,8 @@ proptest! {
 
 #[test]
 fn the_documented_file_format_example_is_valid() {
-    // Kept in step with the example in docs/posting-rules.md.
+    // Kept in step with the `[[posting]]` example in docs/matching.md ("Posting rule format"); a copy,
+    // not read from the file, so the published crate (which ships no docs/) still tests it.
     let rules = PostingRules::from_toml(
         r#"
         [[posting]]
