@@ -1057,6 +1057,26 @@ mod tests {
     use bankrec_model::Decimal;
 
     #[test]
+    fn parts_per_account_when_the_map_ties_every_record_to_one() {
+        let mut s = bankrec_synth::Scenario::generate(&bankrec_synth::ScenarioConfig::new(7, 600));
+        let accounts = s.accounts().clone();
+        let bank: Vec<&BankEntry> = s.bank_entries.iter().collect();
+        let ledger: Vec<&LedgerEntry> = s.ledger_entries.iter().collect();
+        // Open items that name no bank account could be paid into either: one part.
+        let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
+        assert_eq!(partition(&bank, &ledger, &items, Some(&accounts)).len(), 1);
+        assert_eq!(partition(&bank, &ledger, &items, None).len(), 1);
+        for i in &mut s.open_items {
+            i.bank_account = Some("main".into());
+        }
+        let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
+        let parts = partition(&bank, &ledger, &items, Some(&accounts));
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts.iter().map(|p| p.bank.len()).sum::<usize>(), bank.len());
+        assert!(parts[1].items.is_empty() && !parts[1].bank.is_empty(), "the savings account has no open items");
+    }
+
+    #[test]
     fn push_decimal_writes_what_display_writes() {
         for (m, scale) in
             [(0i64, 0u32), (0, 2), (5, 2), (-5, 2), (12000, 2), (-12000, 2), (1, 3), (123456789, 4), (7, 0), (-7, 0), (i64::MAX, 5)]

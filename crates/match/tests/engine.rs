@@ -384,6 +384,26 @@ fn auto_find_lists_any_condition() {
     assert_eq!(auto_find(Selected::Bank(&b), &MatchInput::new(&[], &ledgers, &[]), &conditions).len(), 2);
 }
 
+#[test]
+fn many_accounts_in_parallel_give_the_outcome_of_one_thread() {
+    // Open items expected on the main account: every book record is then tied to one account
+    // (ledger lines by GL account), and the input splits into one part per account.
+    let mut s = Scenario::generate(&ScenarioConfig::new(7, 1_500));
+    for i in &mut s.open_items {
+        i.bank_account = Some("main".into());
+    }
+    let accounts = s.accounts().clone();
+    let matcher = Matcher::new(RuleSet::default());
+    let input = MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items).with_accounts(&accounts);
+    let one = matcher.run(&input.with_threads(1), now()).expect("valid");
+    let four = matcher.run(&input.with_threads(4), now()).expect("valid");
+    assert_eq!(one, four);
+    let savings = one.matches.iter().filter(|r| r.account.as_deref() == Some("savings")).count();
+    assert!(savings > 0 && savings < one.matches.len(), "both accounts have matches: {savings} of {}", one.matches.len());
+    // Transfers pair legs across the parts.
+    assert!(one.matches.iter().any(|r| r.origin_label() == "transfer"));
+}
+
 /// Active members of records: no bank or ledger entry twice (checked while collecting); an open
 /// item may be in several records, each paying part of it.
 fn members(records: &[MatchRecord]) -> BTreeSet<(char, String)> {
