@@ -437,34 +437,35 @@ impl Matcher {
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
         // partial payments.
         let n_ledger = part.ledger.len();
+        // View positions of what the group pass sees: it reports the positions its records took.
+        let open_bank: Vec<usize> = (0..bank.len()).filter(|&i| bank_open[i]).collect();
+        let open_ledger: Vec<usize> = (0..n_ledger).filter(|&i| book_open[i]).collect();
+        let open_items: Vec<usize> = (0..part.items.len()).filter(|&i| book_open[n_ledger + i]).collect();
         let group_input = GroupInput {
-            bank: bank.iter().zip(&bank_open).filter(|(_, open)| **open).map(|(b, _)| b.entry).collect(),
-            ledger: part.ledger.iter().zip(&book_open).filter(|(_, open)| **open).map(|(l, _)| *l).collect(),
-            items: part.items.iter().zip(&book_open[n_ledger..]).filter(|(_, open)| **open).map(|(i, _)| *i).collect(),
+            bank: open_bank.iter().map(|&i| bank[i].entry).collect(),
+            ledger: open_ledger.iter().map(|&i| part.ledger[i]).collect(),
+            items: open_items.iter().map(|&i| part.items[i]).collect(),
             accounts,
         };
         let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
         let groups = match_groups(self.rules.groups(), &group_input, now, &is_used);
         drop(group_input);
-        let position = |views: &[BookView<'_>], id: &str| views.binary_search_by(|v| v.id.cmp(id)).ok();
+        for &k in &groups.taken_bank {
+            bank_open[open_bank[k]] = false;
+        }
+        for &k in &groups.taken_ledger {
+            book_open[open_ledger[k]] = false;
+        }
+        for &k in &groups.taken_items {
+            book_open[n_ledger + open_items[k]] = false;
+        }
         // What this run's group records apply to each open item: a part-paid item stays open.
         let mut applied = vec![Decimal::ZERO; part.items.len()];
+        let item_position = |id: &str| book[n_ledger..].binary_search_by(|v| v.id.cmp(id)).ok();
         for r in &groups.records {
-            for id in &r.bank_entries {
-                if let Ok(i) = bank.binary_search_by(|b| b.entry.id.as_str().cmp(id)) {
-                    bank_open[i] = false;
-                }
-            }
-            for id in &r.ledger_entries {
-                if let Some(i) = position(&book[..n_ledger], id) {
-                    book_open[i] = false;
-                }
-            }
             for a in &r.open_items {
-                if let Some(i) = position(&book[n_ledger..], &a.id) {
-                    book_open[n_ledger + i] = false;
-                    let slot = &mut applied[i];
-                    *slot = slot.saturating_add(a.amount);
+                if let Some(i) = item_position(&a.id) {
+                    applied[i] = applied[i].saturating_add(a.amount);
                 }
             }
         }

@@ -5,7 +5,7 @@
 //!
 //! Every pass sees the entries in id order and proposes all its groups before committing any: a
 //! group whose members another group of the same pass also claims is only proposed (flagged
-//! ambiguous). So the result never depends on the input order. See `docs/groups.md`.
+//! ambiguous). So the result never depends on the input order. See `docs/matching.md`.
 
 mod config;
 mod subset;
@@ -13,7 +13,9 @@ mod subset;
 mod tests;
 mod view;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
 use bankrec_model::{
@@ -72,6 +74,24 @@ pub(crate) struct GroupOutcome {
     /// Reasons for bank entries left open that the group pass looked at without a candidate
     /// (e.g. "the subset search over 200 open items of acme was cut"), by bank entry id.
     pub(crate) notes: Vec<(String, String)>,
+    /// Positions in [`GroupInput::bank`], [`GroupInput::ledger`] and [`GroupInput::items`] of the
+    /// members of the records (an item paid in part among them), ascending.
+    pub(crate) taken_bank: Vec<usize>,
+    pub(crate) taken_ledger: Vec<usize>,
+    pub(crate) taken_items: Vec<usize>,
+}
+
+/// Fills the outcome's taken positions from the run's open flags.
+fn out_taken(run: &mut Run<'_, '_>, bank_order: &[usize], ledger_order: &[usize], item_order: &[usize]) {
+    let taken = |open: &[bool], order: &[usize]| {
+        let mut t: Vec<usize> = open.iter().zip(order).filter(|(o, _)| !**o).map(|(_, &k)| k).collect();
+        t.sort_unstable();
+        t
+    };
+    let n_ledger = ledger_order.len();
+    run.out.taken_bank = taken(&run.bank_open, bank_order);
+    run.out.taken_ledger = taken(&run.book_open[..n_ledger], ledger_order);
+    run.out.taken_items = taken(&run.book_open[n_ledger..], item_order);
 }
 
 /// The amount still open on each item: its open amount minus the allocations of active records,
@@ -79,7 +99,7 @@ pub(crate) struct GroupOutcome {
 /// be paid (partial payments survive later runs).
 #[cfg(test)]
 pub(crate) fn remaining_open_amounts<'a>(items: &'a [OpenItem], existing: &[MatchRecord]) -> HashMap<&'a str, Decimal> {
-    let mut allocated: HashMap<&str, Decimal> = HashMap::new();
+    let mut allocated: HashMap<&str, Decimal> = HashMap::default();
     for r in existing.iter().filter(|r| r.is_active()) {
         for a in &r.open_items {
             let slot = allocated.entry(a.id.as_str()).or_default();
@@ -137,20 +157,26 @@ struct Run<'a, 'c> {
 /// same entries in any order give the same records and proposals; the subset search is bounded by
 /// `config.step_budget` steps, never by time.
 pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Timestamp, used_ids: &dyn Fn(&str) -> bool) -> GroupOutcome {
-    let mut bank_in: Vec<&BankEntry> = input.bank.clone();
-    bank_in.sort_by(|a, b| a.id.cmp(&b.id));
-    bank_in.dedup_by(|a, b| a.id == b.id);
-    let mut ledger_in: Vec<&LedgerEntry> = input.ledger.clone();
-    ledger_in.sort_by(|a, b| a.id.cmp(&b.id));
-    ledger_in.dedup_by(|a, b| a.id == b.id);
-    let mut items_in: Vec<(&OpenItem, Decimal)> = input.items.iter().copied().filter(|(_, r)| *r > Decimal::ZERO).collect();
-    items_in.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-    items_in.dedup_by(|a, b| a.0.id == b.0.id);
+    // Positions in the input, in id order without repeats: the outcome says which positions
+    // the records took, so the caller need not look ids up.
+    let order = |ids: Vec<&str>| {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| ids[a].cmp(ids[b]).then(a.cmp(&b)));
+        order.dedup_by(|a, b| ids[*a] == ids[*b]);
+        order
+    };
+    let bank_order = order(input.bank.iter().map(|e| e.id.as_str()).collect());
+    let ledger_order = order(input.ledger.iter().map(|l| l.id.as_str()).collect());
+    let item_order: Vec<usize> =
+        order(input.items.iter().map(|(i, _)| i.id.as_str()).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
+    let bank_in: Vec<&BankEntry> = bank_order.iter().map(|&k| input.bank[k]).collect();
+    let ledger_in: Vec<&LedgerEntry> = ledger_order.iter().map(|&k| input.ledger[k]).collect();
+    let items_in: Vec<(&OpenItem, Decimal)> = item_order.iter().map(|&k| input.items[k]).collect();
 
     let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts)).collect();
     let mut book: Vec<BookV<'_>> = ledger_in.iter().map(|l| ledger_v(l)).collect();
     book.extend(items_in.iter().map(|(i, r)| item_v(i, *r)));
-    let mut by_ref: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_ref: HashMap<String, Vec<usize>> = HashMap::default();
     for (k, b) in book.iter().enumerate() {
         for r in &b.refs {
             by_ref.entry(r.clone()).or_default().push(k);
@@ -167,7 +193,7 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         book,
         by_ref,
         paid_more: Vec::new(),
-        new_ids: HashSet::new(),
+        new_ids: HashSet::default(),
         out: GroupOutcome::default(),
     };
     if config.batches {
@@ -186,6 +212,7 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         let groups = run.by_subset();
         run.commit(groups);
     }
+    out_taken(&mut run, &bank_order, &ledger_order, &item_order);
     let mut out = run.out;
     // Stable: a bank entry's candidates keep the order they were found in.
     out.proposals.sort_by(|a, b| a.0.cmp(&b.0));
@@ -268,7 +295,7 @@ impl<'a> Run<'a, '_> {
     /// A batch entry whose every detail finds its own ledger line or open item: by a reference the
     /// detail quotes (amount within the tolerance), else by equal amount and the payer's name.
     fn batches(&mut self) -> Vec<Group> {
-        let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::new();
+        let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::default();
         for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
             by_amount.entry((c.currency, c.signed.normalize())).or_default().push(k);
         }
@@ -381,7 +408,7 @@ impl<'a> Run<'a, '_> {
                 banks.entry((s, v.account_label().to_owned(), v.e.currency.code())).or_default().push(b);
             }
         }
-        let mut ledgers: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut ledgers: HashMap<&str, Vec<usize>> = HashMap::default();
         for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
             if let (Rec::Ledger(_), Some(s)) = (c.rec, c.settlement.as_deref()) {
                 ledgers.entry(s).or_default().push(k);
@@ -712,7 +739,7 @@ impl<'a> Run<'a, '_> {
                 by_name.entry(c.name.as_str()).or_default().push(k);
             }
         }
-        let mut by_word: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut by_word: HashMap<&str, Vec<&str>> = HashMap::default();
         for name in by_name.keys() {
             for w in name.split(' ').filter(|w| w.len() >= 3) {
                 by_word.entry(w).or_default().push(name);
@@ -720,7 +747,7 @@ impl<'a> Run<'a, '_> {
         }
         let mut groups = Vec::new();
         let mut notes = Vec::new();
-        let mut payer_items: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
+        let mut payer_items: HashMap<String, Vec<(i32, usize)>> = HashMap::default();
         let mut paid_more: BTreeMap<usize, (usize, Group)> =
             std::mem::take(&mut self.paid_more).into_iter().map(|(b, k, g)| (b, (k, g))).collect();
         for b in 0..self.bank.len() {
@@ -867,8 +894,8 @@ impl<'a> Run<'a, '_> {
     /// Records the groups that may match and whose members no other group of the pass claims;
     /// proposes the others.
     fn commit(&mut self, groups: Vec<Group>) {
-        let mut bank_owner: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut book_owner: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut bank_owner: HashMap<usize, Vec<usize>> = HashMap::default();
+        let mut book_owner: HashMap<usize, Vec<usize>> = HashMap::default();
         for g in groups.iter().filter(|g| g.auto || g.ambiguous) {
             for &b in &g.banks {
                 bank_owner.entry(b).or_default().push(g.owner);

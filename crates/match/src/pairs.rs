@@ -8,10 +8,10 @@
 //! candidate of both of its entries. Anything else becomes a proposal. Input order never matters:
 //! entries are taken in id order and every decision is made on sets, not on who came first.
 //!
-//! The rules and the order in which the engine applies them are described in `docs/pairs.md`.
+//! The rules and the order in which the engine applies them are described in `docs/matching.md`.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
 
 use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, EntryStatus, MatchOrigin, MatchRecord, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -165,7 +165,7 @@ pub(crate) struct PairCandidate {
 
 /// Pairs reversals (first) and then transfers among the bank entries given, which should be the
 /// entries still open; each entry ends in at most one record. `used_ids` says which record ids
-/// already exist. The engine calls the two passes apart (see `docs/pairs.md`).
+/// already exist. The engine calls the two passes apart (see `docs/matching.md`).
 #[cfg(test)]
 pub(crate) fn match_pairs(
     config: &PairRules,
@@ -235,15 +235,15 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
 
     // Index only what the reversals ask for: the references and amounts they carry. A million
     // ordinary entries then cost one hash probe each.
-    let mut wanted_refs: HashSet<&str> = HashSet::new();
-    let mut wanted_amounts: HashSet<(u32, Currency, i64)> = HashSet::new();
+    let mut wanted_refs: HashSet<&str> = HashSet::default();
+    let mut wanted_amounts: HashSet<(u32, Currency, i64)> = HashSet::default();
     for &r in &reversals {
         let l = legs.get(r);
         wanted_refs.extend(legs.refs(r).iter().map(|(_, v)| v.as_str()));
         wanted_amounts.insert((l.account, l.entry.currency, l.minor.wrapping_neg()));
     }
-    let mut by_ref: HashMap<(&str, u32, Currency, i64), Vec<u32>> = HashMap::new();
-    let mut by_amount: HashMap<(u32, Currency, i64), Vec<u32>> = HashMap::new();
+    let mut by_ref: HashMap<(&str, u32, Currency, i64), Vec<u32>> = HashMap::default();
+    let mut by_amount: HashMap<(u32, Currency, i64), Vec<u32>> = HashMap::default();
     for i in 0..legs.len() as u32 {
         let l = legs.get(i);
         if l.marker.is_some() || l.date.is_none() {
@@ -744,7 +744,7 @@ impl<'a> Legs<'a> {
             .collect();
         let by_identifier: HashMap<&str, &BankAccount> =
             accounts.map(|m| m.iter().map(|a| (a.identifier.as_str(), a)).collect()).unwrap_or_default();
-        let mut interned: HashMap<&str, u32> = HashMap::new();
+        let mut interned: HashMap<&str, u32> = HashMap::default();
         let mut legs = Vec::with_capacity(entries.len());
         for (_, minor, e) in entries.into_iter().filter(|(_, _, e)| dup.is_empty() || !dup.contains(e.id.as_str())) {
             let n = interned.len() as u32;

@@ -92,7 +92,7 @@ fn run(entries: &[BankEntry]) -> PairOutcome {
 
 /// Each entry in at most one record; every record two entries of one currency summing to zero.
 fn check_invariants(out: &PairOutcome, bank: &[&BankEntry]) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for r in &out.records {
         assert_eq!(r.bank_entries.len(), 2, "{r:?}");
         assert!(r.ledger_entries.is_empty() && r.open_items.is_empty() && r.adjustments.is_empty());

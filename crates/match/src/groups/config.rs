@@ -17,7 +17,7 @@ pub const MAX_STEP_BUDGET: u64 = 10_000_000;
 /// Group matching, run after the one-to-one rules over what is still open: split payments (one
 /// bank entry for several items), partial payments (several entries for one item, or one entry
 /// paying part of it), settlement groups and camt batches. Every field has a default, so an
-/// empty `[groups]` table (or none) works; see `docs/groups.md`.
+/// empty `[groups]` table (or none) works; see `docs/matching.md`.
 ///
 /// ```
 /// use bankrec_match::GroupRules;
