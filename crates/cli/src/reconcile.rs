@@ -215,10 +215,11 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         std::fs::write(path, text + "\n").map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
     }
     eprintln!(
-        "matched {} new ({} in all), proposals for {}, open: {} bank, {} ledger, {} open items; {} finding(s)",
+        "matched {} new ({} in all), proposals for {}, slips proposed by posting rules {}, open: {} bank, {} ledger, {} open items; {} finding(s)",
         summary.matches.len(),
         state.active_matches().count(),
         summary.proposals.len(),
+        summary.postings.len(),
         summary.unmatched_bank.len(),
         summary.unmatched_ledger.len(),
         summary.unmatched_open_items.len(),

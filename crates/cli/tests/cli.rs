@@ -104,6 +104,12 @@ fn reconcile_writes_json_and_exits_1_with_items_open() {
     assert!(matches.iter().any(|m| m["bank"][0] == "NL-24110701" && m["open_items"][0] == "OI-1002"), "RF reference settles INV-2024-1002");
     assert!(matches.iter().all(|m| m["reasons"].as_array().is_some_and(|r| !r.is_empty())));
     assert!(doc["unmatched_bank"].as_array().expect("ids").iter().any(|id| id == "NL-24110801"), "the bank fee is open");
+    // ...and the posting rules propose a slip for it; the batch of two invoices is one group.
+    let postings = doc["postings"].as_array().expect("postings");
+    assert!(postings.iter().any(|p| p["bank_entry"] == "NL-24110801" && p["kind"] == "bank_fee"), "{postings:?}");
+    assert!(matches.iter().any(|m| m["bank"][0] == "NL-24111901" && m["open_items"].as_array().is_some_and(|i| i.len() == 2)));
+    let proposals = doc["proposals"].as_array().expect("proposals");
+    assert!(proposals.iter().any(|p| p["bank"] == "NL-24112201" && p["candidates"][0]["open_items"][0] == "OI-1005"), "995.00 for 1000.00");
     let csv_files = std::fs::read_dir(dir.path())
         .expect("dir")
         .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "csv")))
