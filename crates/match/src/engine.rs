@@ -856,6 +856,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         }
         None => first.push_str(", no date to compare"),
     }
+    first.shrink_to_fit();
     out.push(first);
     if let Some((hit, ci)) = eval.ref_hit {
         let r = &c.refs[ci];
@@ -878,6 +879,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
                 line.push_str(" in the remittance text (one character differs)");
             }
         }
+        line.shrink_to_fit();
         out.push(line);
     } else if eval.parts[2] == Some(0.0) {
         out.push("the payment's reference differs from the book reference".to_owned());
@@ -907,6 +909,8 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         last.push_str(" equal");
     }
     if !last.is_empty() {
+        // Exact sizes: a million records keep these strings (glibc shrinks in place).
+        last.shrink_to_fit();
         out.push(last);
     }
     out
