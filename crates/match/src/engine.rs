@@ -651,10 +651,11 @@ fn partition<'a>(
 ) -> Vec<Part<'a>> {
     // The account a record is tied to, or `None` when any account of its currency may match it.
     let bank_key = |e: &BankEntry| accounts.and_then(|m| m.by_identifier(&e.account)).map(|a| a.id.as_str());
-    let ledger_key = |l: &LedgerEntry| accounts.and_then(|m| m.iter().find(|a| a.gl_account.code == l.gl_account)).map(|a| a.id.as_str());
+    let ledger_key = |l: &LedgerEntry| accounts.and_then(|m| m.by_gl_account(&l.gl_account)).map(|a| a.id.as_str());
     let item_key = |i: &OpenItem| {
         let expected = i.bank_account.as_deref()?;
-        accounts?.iter().find(|a| a.id == expected || a.identifier.as_str() == expected).map(|a| a.id.as_str())
+        let m = accounts?;
+        m.get(expected).or_else(|| m.iter().find(|a| a.identifier.as_str() == expected)).map(|a| a.id.as_str())
     };
     let mut shared: HashSet<Currency> = HashSet::default();
     shared.extend(bank.iter().filter(|e| bank_key(e).is_none()).map(|e| e.currency));

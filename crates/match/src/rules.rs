@@ -71,6 +71,21 @@ impl AmountCondition {
         self.absolute.is_none_or(|a| a.is_zero()) && self.percent.is_none_or(|p| p.is_zero())
     }
 
+    /// What is wrong with the tolerance, as (field, value, what was expected): negative limits, a
+    /// percentage above 100, or a tolerance without an adjustment account to carry differences.
+    pub(crate) fn problem(&self, has_adjustment: bool) -> Option<(&'static str, String, &'static str)> {
+        if let Some(a) = self.absolute.filter(|a| a.is_sign_negative()) {
+            return Some(("amount.absolute", a.to_string(), "a non-negative amount"));
+        }
+        if let Some(p) = self.percent.filter(|p| p.is_sign_negative() || *p > Decimal::ONE_HUNDRED) {
+            return Some(("amount.percent", p.to_string(), "a percentage from 0 to 100"));
+        }
+        if !self.is_exact() && !has_adjustment {
+            return Some(("adjustment", "none".into(), "an adjustment account to carry differences within the amount tolerance"));
+        }
+        None
+    }
+
     /// The largest difference allowed for a book amount (unsigned).
     pub fn limit(&self, book_amount: Decimal) -> Decimal {
         let abs = book_amount.abs();
@@ -342,18 +357,8 @@ impl Rule {
         if ws.iter().any(|x| !x.is_finite() || *x < 0.0) || ws.iter().sum::<f64>() <= 0.0 {
             return Err(bad("weights", format!("{ws:?}"), "non-negative weights with a positive sum"));
         }
-        if let Some(a) = self.amount.absolute {
-            if a.is_sign_negative() {
-                return Err(bad("amount.absolute", a.to_string(), "a non-negative amount"));
-            }
-        }
-        if let Some(p) = self.amount.percent {
-            if p.is_sign_negative() || p > Decimal::ONE_HUNDRED {
-                return Err(bad("amount.percent", p.to_string(), "a percentage from 0 to 100"));
-            }
-        }
-        if !self.amount.is_exact() && self.adjustment.is_none() {
-            return Err(bad("adjustment", "none".into(), "an adjustment account to carry differences within the amount tolerance"));
+        if let Some((field, value, expected)) = self.amount.problem(self.adjustment.is_some()) {
+            return Err(bad(field, value, expected));
         }
         if let Some(d) = self.date_window {
             if d.before > 3660 || d.after > 3660 {

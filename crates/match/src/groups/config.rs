@@ -101,18 +101,8 @@ impl GroupRules {
         if !self.name_similarity.is_finite() || !(0.0..=1.0).contains(&self.name_similarity) {
             return Err(bad("name_similarity", self.name_similarity.to_string(), "a number from 0 to 1"));
         }
-        if let Some(a) = self.amount.absolute {
-            if a.is_sign_negative() {
-                return Err(bad("amount.absolute", a.to_string(), "a non-negative amount"));
-            }
-        }
-        if let Some(p) = self.amount.percent {
-            if p.is_sign_negative() || p > Decimal::ONE_HUNDRED {
-                return Err(bad("amount.percent", p.to_string(), "a percentage from 0 to 100"));
-            }
-        }
-        if !self.amount.is_exact() && self.adjustment.is_none() {
-            return Err(bad("adjustment", "none".into(), "an adjustment account to carry differences within the amount tolerance"));
+        if let Some((field, value, expected)) = self.amount.problem(self.adjustment.is_some()) {
+            return Err(bad(field, value, expected));
         }
         Ok(())
     }
