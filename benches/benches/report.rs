@@ -1,5 +1,8 @@
 //! Macro bench of the report exports: a transaction history of 100k and 1M rows streamed to an
 //! Excel workbook (constant-memory worksheets), rows generated on the fly, never committed.
+//!
+//! One timed write instead of criterion, for `/usr/bin/time -v` (peak memory) and callgrind:
+//! `BANKREC_ROWS=1000000 [BANKREC_ZIP_LEVEL=1] target/release/deps/report-<hash> --bench`.
 #![allow(missing_docs)]
 
 use std::fs::File;
@@ -46,8 +49,24 @@ fn rows(n: usize, templates: &[HistoryRow]) -> impl Iterator<Item = HistoryRow> 
     })
 }
 
+/// One write of `rows` rows at the deflate level given (or the default): time and file size.
+fn one_write(rows_wanted: usize, templates: &[HistoryRow]) {
+    let level: u8 =
+        std::env::var("BANKREC_ZIP_LEVEL").ok().and_then(|v| v.parse().ok()).unwrap_or(bankrec::report::DEFAULT_XLSX_COMPRESSION);
+    let options = ExportOptions::new("2024-12-31T18:00:00Z".parse().expect("ISO 8601")).with_xlsx_compression_level(level);
+    let path = std::env::temp_dir().join(format!("bankrec-report-{}.xlsx", std::process::id()));
+    let started = std::time::Instant::now();
+    write_history(HistoryKind::All, rows(rows_wanted, templates), File::create(&path).expect("create"), &options).expect("written");
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!("{rows_wanted} rows in {:.2?}, {size} bytes (deflate level {level})", started.elapsed());
+    let _ = std::fs::remove_file(&path);
+}
+
 fn history_xlsx(c: &mut Criterion) {
     let templates = templates();
+    if let Some(n) = std::env::var("BANKREC_ROWS").ok().and_then(|v| v.parse().ok()) {
+        return one_write(n, &templates);
+    }
     let options = ExportOptions::new("2024-12-31T18:00:00Z".parse().expect("ISO 8601"));
     let dir = std::env::temp_dir().join(format!("bankrec-bench-report-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

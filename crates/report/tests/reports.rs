@@ -632,51 +632,6 @@ proptest! {
     }
 }
 
-/// Time and peak-memory check of the streaming export, run by hand (see docs/performance.md).
-/// Rows have the shape of the criterion bench's (`benches/benches/report.rs`): 64 templates with
-/// account, bank, statement, references and every other row matched; amount, date and id vary.
-/// `BANKREC_ROWS=1000000 /usr/bin/time -v cargo test --release -p bankrec-report --test reports -- --ignored --exact large_history_export`
-#[test]
-#[ignore = "large: run by hand with --release to measure time and peak memory"]
-fn large_history_export() {
-    let n: usize = std::env::var("BANKREC_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let iban = main_iban();
-    let account = BankAccount::new("main", iban.clone(), Currency::EUR, GlAccount::new("1200", "Bank EUR"), "1290", date!(2024 - 01 - 01))
-        .with_bank_name("Commerzbank");
-    let templates: Vec<HistoryRow> = (0..64)
-        .map(|i| {
-            let signed = if i % 3 == 0 { d(-1_234) } else { d(1_234) };
-            let mut e = entry(&iban, "T", signed, Currency::EUR, date!(2024 - 01 - 01));
-            e.transaction.counterparty = Some(Party { name: Some(format!("Customer {i} GmbH")), ..Party::default() });
-            e.transaction.refs.end_to_end_id = Some(format!("E2E-2024-{i:05}"));
-            e.transaction.remittance.unstructured.push(format!("Invoice RE-{i:06} thank you"));
-            e.acct_svcr_ref = Some(format!("BANKREF{i:08}"));
-            let mut row = HistoryRow::from_entry(&e).with_account(&account);
-            row.statement = Some("2024-001".into());
-            if i % 2 == 0 {
-                row.match_records = vec![format!("M{i}")];
-                row.slip_numbers = vec![format!("S-{i:05}")];
-            }
-            row
-        })
-        .collect();
-    let rows = (0..n).map(|i| {
-        let mut r = templates[i % templates.len()].clone();
-        r.entry_id = format!("E{i:07}");
-        r.amount = Decimal::new((i as i64 * 7919) % 10_000_000 + 1, 2);
-        r.booking_date = Some(date!(2024 - 01 - 01) + time::Duration::days((i % 365) as i64));
-        r.value_date = r.booking_date;
-        r
-    });
-    let level: u8 =
-        std::env::var("BANKREC_ZIP_LEVEL").ok().and_then(|v| v.parse().ok()).unwrap_or(bankrec_report::DEFAULT_XLSX_COMPRESSION);
-    let path = out_dir("large").join("large.xlsx");
-    let started = std::time::Instant::now();
-    let options = options().with_xlsx_compression_level(level);
-    write_history(HistoryKind::All, rows, std::fs::File::create(&path).expect("create"), &options).expect("written");
-    let size = std::fs::metadata(&path).expect("written file").len();
-    println!("{n} rows in {:.2?}, {} bytes", started.elapsed(), size);
-}
 
 #[test]
 fn the_same_inputs_give_the_same_workbook_bytes() {
