@@ -632,7 +632,6 @@ proptest! {
     }
 }
 
-
 #[test]
 fn the_same_inputs_give_the_same_workbook_bytes() {
     let s = scenario();
