@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::MatchInput;
 use crate::error::EntrySide;
 use crate::name::normalized_name_similarity;
-use crate::prepare::{bank_view, item_view, ledger_view, BankView, BookView, NameTable};
+use crate::prepare::{bank_view, item_view, ledger_view, AccountLookup, BankView, BookView, NameTable};
 
 /// One auto-find condition. JSON/TOML: `{"condition": "amount_within", "absolute": "5.00"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,9 +126,10 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
     };
     let mut found: Vec<Found> = Vec::new();
     let mut names = NameTable::default();
+    let lookup = AccountLookup::new(input.accounts);
     match selected {
         Selected::Bank(entry) => {
-            let b = bank_view(entry, input.accounts, &mut names);
+            let b = bank_view(entry, &lookup, &mut names);
             for l in input.ledger_entries.iter().filter(|l| !taken.contains(&(EntrySide::Ledger, l.id.as_str()))) {
                 let met = check(&b, &ledger_view(l, &mut names));
                 if !met.is_empty() {
@@ -149,7 +150,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
                 Selected::Bank(_) => return found,
             };
             for e in input.bank_entries.iter().filter(|e| !taken.contains(&(EntrySide::Bank, e.id.as_str()))) {
-                let met = check(&bank_view(e, input.accounts, &mut names), &c);
+                let met = check(&bank_view(e, &lookup, &mut names), &c);
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Bank, id: e.id.clone(), conditions: met });
                 }

@@ -13,7 +13,7 @@ use crate::error::{EntrySide, MatchError};
 use crate::groups::{match_groups, GroupInput};
 use crate::pairs::{match_reversals, match_transfers, PairProposal, REVERSAL_RULE, TRANSFER_RULE};
 use crate::posting::PostingProposal;
-use crate::prepare::{bank_view, item_view, ledger_view, minor_units, BankView, BookIndex, BookRecord, BookView, NameTable};
+use crate::prepare::{bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, NameTable};
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit};
 
@@ -291,7 +291,12 @@ impl Matcher {
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
         for o in outcomes {
-            matches.extend(o.matches);
+            // Moved, not copied, when it is the first: a million records are hundreds of MB.
+            if matches.is_empty() {
+                matches = o.matches;
+            } else {
+                matches.extend(o.matches);
+            }
             proposals.extend(o.proposals);
             unmatched_bank.extend(o.unmatched_bank);
             unmatched_ledger.extend(o.unmatched_ledger);
@@ -336,15 +341,24 @@ impl Matcher {
 
         drop(paired);
         matches.extend(pair_records);
-        let order = self.rule_order();
-        matches.sort_by(|a, b| {
-            order(a.origin_label()).cmp(&order(b.origin_label())).then_with(|| a.bank_entries.first().cmp(&b.bank_entries.first()))
-        });
+        self.sort_records(&mut matches);
         proposals.sort_by(|a, b| a.bank_entry.cmp(&b.bank_entry));
         unmatched_bank.sort_by(|a, b| a.id.cmp(&b.id));
         unmatched_ledger.sort_by(|a, b| a.id.cmp(&b.id));
         unmatched_open_items.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
+    }
+
+    /// Sorts records in rule order, then by first bank entry id. The keys are computed once and
+    /// the records moved once (a record is a few hundred bytes: a merge sort moving them through
+    /// its scratch buffer costs more than the comparisons).
+    fn sort_records(&self, records: &mut [MatchRecord]) {
+        let order = self.rule_order();
+        let mut keys: Vec<(usize, Option<&str>, usize)> =
+            records.iter().enumerate().map(|(i, r)| (order(r.origin_label()), r.bank_entries.first().map(String::as_str), i)).collect();
+        keys.sort_unstable();
+        let permutation: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
+        permute(records, permutation);
     }
 
     /// The position of a rule (by the name its records carry) in the order of work.
@@ -359,7 +373,8 @@ impl Matcher {
     /// The one-to-one rules and proposals over one independent part of the input.
     fn run_part(&self, part: Part<'_>, accounts: Option<&AccountMap>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
         let mut names = NameTable::default();
-        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, accounts, &mut names)).collect();
+        let lookup = AccountLookup::new(accounts);
+        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, &lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
         book.extend(part.ledger.iter().map(|l| ledger_view(l, &mut names)));
         book.extend(part.items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)));
@@ -368,7 +383,7 @@ impl Matcher {
 
         let mut bank_open = vec![true; bank.len()];
         let mut book_open = vec![true; book.len()];
-        let mut matches: Vec<MatchRecord> = Vec::new();
+        let mut matches: Vec<MatchRecord> = Vec::with_capacity(bank.len());
         let mut new_ids: HashSet<String> = HashSet::default();
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
         let mut cands: Vec<u32> = Vec::new();
@@ -650,13 +665,10 @@ fn partition<'a>(
     accounts: Option<&'a AccountMap>,
 ) -> Vec<Part<'a>> {
     // The account a record is tied to, or `None` when any account of its currency may match it.
-    let bank_key = |e: &BankEntry| accounts.and_then(|m| m.by_identifier(&e.account)).map(|a| a.id.as_str());
-    let ledger_key = |l: &LedgerEntry| accounts.and_then(|m| m.by_gl_account(&l.gl_account)).map(|a| a.id.as_str());
-    let item_key = |i: &OpenItem| {
-        let expected = i.bank_account.as_deref()?;
-        let m = accounts?;
-        m.get(expected).or_else(|| m.iter().find(|a| a.identifier.as_str() == expected)).map(|a| a.id.as_str())
-    };
+    let lookup = AccountLookup::new(accounts);
+    let bank_key = |e: &BankEntry| lookup.by_identifier(&e.account).map(|a| a.id.as_str());
+    let ledger_key = |l: &LedgerEntry| lookup.by_gl_account(&l.gl_account).map(|a| a.id.as_str());
+    let item_key = |i: &OpenItem| lookup.expected(i.bank_account.as_deref()?).map(|a| a.id.as_str());
     let mut shared: HashSet<Currency> = HashSet::default();
     shared.extend(bank.iter().filter(|e| bank_key(e).is_none()).map(|e| e.currency));
     shared.extend(ledger.iter().filter(|l| ledger_key(l).is_none()).map(|l| l.currency));
@@ -708,6 +720,25 @@ where
         }
     });
     results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+}
+
+/// Reorders `items` so that position `k` holds what was at `source[k]`, by following the
+/// permutation's cycles with swaps: no second vector of items.
+fn permute<T>(items: &mut [T], mut source: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut k = start;
+        while source[k] != DONE {
+            let from = source[k];
+            source[k] = DONE;
+            if from == start {
+                break;
+            }
+            // `items[k]` takes what belongs there; what it held moves on along the cycle.
+            items.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// Adds a reversal or transfer proposal: as a candidate of the entry's proposal (made if the
@@ -1080,6 +1111,16 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.bank.len()).sum::<usize>(), bank.len());
         assert!(parts[1].items.is_empty() && !parts[1].bank.is_empty(), "the savings account has no open items");
+    }
+
+    #[test]
+    fn permute_gathers_by_source_position() {
+        let sources: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1], &[3, 4, 0, 1, 2, 5]];
+        for source in sources {
+            let mut items: Vec<usize> = (0..source.len()).map(|i| i * 10).collect();
+            permute(&mut items, source.to_vec());
+            assert_eq!(items, source.iter().map(|&i| i * 10).collect::<Vec<_>>(), "{source:?}");
+        }
     }
 
     #[test]

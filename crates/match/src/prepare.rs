@@ -5,9 +5,9 @@ use std::hash::BuildHasher;
 use std::rc::Rc;
 
 use compact_str::CompactString;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use bankrec_model::{AccountMap, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
+use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
 use crate::name::normalize_name;
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
@@ -18,16 +18,69 @@ use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefK
 pub(crate) const STRONG_REFERENCE_LEN: usize = 8;
 
 /// Normalised counterparty names, each computed once per distinct spelling: payers repeat, and
-/// normalising (transliteration, legal forms, word order) is the costliest step of a view.
+/// normalising (transliteration, legal forms, word order) is the costliest step of a view. Equal
+/// normalised names share one allocation, so two views' names are equal exactly when their
+/// pointers are (`Rc::ptr_eq`), which scoring relies on.
 #[derive(Debug, Default)]
 pub(crate) struct NameTable<'a> {
     names: FxHashMap<&'a str, Rc<str>>,
+    canonical: FxHashSet<Rc<str>>,
 }
 
 impl<'a> NameTable<'a> {
     pub(crate) fn normalized(&mut self, raw: Option<&'a str>) -> Rc<str> {
         let raw = raw.unwrap_or_default();
-        self.names.entry(raw).or_insert_with(|| Rc::from(normalize_name(raw))).clone()
+        if let Some(name) = self.names.get(raw) {
+            return name.clone();
+        }
+        let normalized = normalize_name(raw);
+        let name = match self.canonical.get(normalized.as_str()) {
+            Some(name) => name.clone(),
+            None => {
+                let name: Rc<str> = Rc::from(normalized);
+                self.canonical.insert(name.clone());
+                name
+            }
+        };
+        self.names.insert(raw, name.clone());
+        name
+    }
+}
+
+/// The account map indexed for a run: by the bank's identifier, by GL account code and by the
+/// expected account an open item names. `AccountMap`'s own lookups scan its accounts, which a
+/// million entries over many accounts cannot afford.
+#[derive(Debug, Default)]
+pub(crate) struct AccountLookup<'a> {
+    by_identifier: FxHashMap<&'a str, &'a BankAccount>,
+    by_gl: FxHashMap<&'a str, &'a BankAccount>,
+    by_id: FxHashMap<&'a str, &'a BankAccount>,
+}
+
+impl<'a> AccountLookup<'a> {
+    pub(crate) fn new(map: Option<&'a AccountMap>) -> AccountLookup<'a> {
+        let mut lookup = AccountLookup::default();
+        for a in map.into_iter().flat_map(AccountMap::iter) {
+            lookup.by_identifier.entry(a.identifier.as_str()).or_insert(a);
+            lookup.by_gl.entry(a.gl_account.code.as_str()).or_insert(a);
+            lookup.by_id.insert(a.id.as_str(), a);
+        }
+        lookup
+    }
+
+    /// The account the bank identifies this way.
+    pub(crate) fn by_identifier(&self, identifier: &AccountId) -> Option<&'a BankAccount> {
+        self.by_identifier.get(identifier.as_str()).copied()
+    }
+
+    /// The account booked to this GL code.
+    pub(crate) fn by_gl_account(&self, code: &str) -> Option<&'a BankAccount> {
+        self.by_gl.get(code).copied()
+    }
+
+    /// The account an open item expects, named by account id or by the bank's identifier.
+    pub(crate) fn expected(&self, named: &str) -> Option<&'a BankAccount> {
+        self.by_id.get(named).or_else(|| self.by_identifier.get(named)).copied()
     }
 }
 
@@ -99,7 +152,7 @@ fn settlement_key(text: Option<&str>) -> Option<CompactString> {
     text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMap>, names: &mut NameTable<'a>) -> BankView<'a> {
+pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut NameTable<'a>) -> BankView<'a> {
     let signed = entry.signed_amount();
     let mut refs = Refs::new();
     let transactions = std::iter::once(&entry.transaction).chain(entry.details.iter().map(|d| &d.transaction));
@@ -128,7 +181,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: Option<&'a AccountMa
         extract_keys(info, &mut refs);
     }
     let name = names.normalized(entry.counterparty().and_then(|p| p.name.as_deref()));
-    let account = accounts.and_then(|m| m.by_identifier(&entry.account));
+    let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
         signed,

@@ -1,6 +1,8 @@
 //! Scoring one bank entry against one book record under one rule: hard conditions first, then
 //! the score components and their weighted mean.
 
+use std::rc::Rc;
+
 use bankrec_model::{Decimal, ScoreComponent};
 
 use crate::name::normalized_name_similarity;
@@ -38,12 +40,14 @@ pub(crate) const COMPONENT_NAMES: [&str; 5] = ["amount", "date", "reference", "n
 
 impl Eval {
     pub(crate) fn components(&self) -> Vec<ScoreComponent> {
-        self.parts
-            .iter()
-            .zip(COMPONENT_NAMES)
-            .zip(self.weights)
-            .filter_map(|((p, name), weight)| p.map(|value| ScoreComponent { name: name.into(), value: round3(value), weight }))
-            .collect()
+        // Exact capacity: a collected filter would reserve eight for five (a million records).
+        let mut out = Vec::with_capacity(self.parts.iter().flatten().count());
+        for ((p, name), weight) in self.parts.iter().zip(COMPONENT_NAMES).zip(self.weights) {
+            if let Some(value) = p {
+                out.push(ScoreComponent { name: name.into(), value: round3(*value), weight });
+            }
+        }
+        out
     }
 }
 
@@ -260,8 +264,12 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
     let (name, name_exact) = if b.name.is_empty() || c.name.is_empty() {
         (None, false)
     } else {
-        let s = normalized_name_similarity(&b.name, &c.name);
-        (Some(s), b.name == c.name)
+        // Equal names share one allocation (see `NameTable`): most pairs are decided by a pointer.
+        if Rc::ptr_eq(&b.name, &c.name) {
+            (Some(1.0), true)
+        } else {
+            (Some(normalized_name_similarity(&b.name, &c.name)), false)
+        }
     };
     if let Some(threshold) = rule.name_similarity {
         if name.is_none_or(|s| s < threshold) {
