@@ -5,6 +5,8 @@ use bankrec_model::{
     AccountMap, AdjustmentLine, AuditEvent, BankEntry, Currency, Decimal, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem,
     OpenItemAllocation, Timestamp,
 };
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -349,16 +351,19 @@ impl Matcher {
         Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
     }
 
-    /// Sorts records in rule order, then by first bank entry id. The keys are computed once and
-    /// the records moved once (a record is a few hundred bytes: a merge sort moving them through
-    /// its scratch buffer costs more than the comparisons).
+    /// Sorts records in rule order, then by first bank entry id. They arrive as a few sorted runs
+    /// (each rule's rounds, the groups, reversals, transfers), which a stable merge sort joins
+    /// moving records sequentially; ranks are looked up in a table, not by scanning the rules.
     fn sort_records(&self, records: &mut [MatchRecord]) {
         let order = self.rule_order();
-        let mut keys: Vec<(usize, Option<&str>, usize)> =
-            records.iter().enumerate().map(|(i, r)| (order(r.origin_label()), r.bank_entries.first().map(String::as_str), i)).collect();
-        keys.sort_unstable();
-        let permutation: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
-        permute(records, permutation);
+        let mut ranks: HashMap<String, usize> = HashMap::default();
+        for r in records.iter() {
+            if !ranks.contains_key(r.origin_label()) {
+                ranks.insert(r.origin_label().to_owned(), order(r.origin_label()));
+            }
+        }
+        let rank = |r: &MatchRecord| ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX);
+        records.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.bank_entries.first().cmp(&b.bank_entries.first())));
     }
 
     /// The position of a rule (by the name its records carry) in the order of work.
@@ -388,7 +393,10 @@ impl Matcher {
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
         let mut cands: Vec<u32> = Vec::new();
 
+        // Text every record of a rule or an account repeats, held once.
+        let mut labels: HashMap<&str, Arc<str>> = HashMap::default();
         for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
+            let rule_name: Arc<str> = Arc::from(rule.name.as_str());
             let mut todo: Vec<u32> =
                 (0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])).collect();
             for _round in 0..ROUNDS {
@@ -431,7 +439,9 @@ impl Matcher {
                     let mutual = bb.bank == bi && bb.score - bb.second >= rule.margin && bb.score > bb.second;
                     if clear && mutual {
                         let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
-                        matches.push(make_record(rule, b, c, &best.eval, now, used_ids, &mut new_ids));
+                        let account = labels.entry(b.account_label()).or_insert_with(|| Arc::from(b.account_label())).clone();
+                        let shared = Shared { rule: rule_name.clone(), account };
+                        matches.push(make_record(rule, shared, b, c, &best.eval, now, used_ids, &mut new_ids));
                         bank_open[bi as usize] = false;
                         book_open[best.book as usize] = false;
                         accepted += 1;
@@ -722,25 +732,6 @@ where
     results.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
 
-/// Reorders `items` so that position `k` holds what was at `source[k]`, by following the
-/// permutation's cycles with swaps: no second vector of items.
-fn permute<T>(items: &mut [T], mut source: Vec<usize>) {
-    const DONE: usize = usize::MAX;
-    for start in 0..items.len() {
-        let mut k = start;
-        while source[k] != DONE {
-            let from = source[k];
-            source[k] = DONE;
-            if from == start {
-                break;
-            }
-            // `items[k]` takes what belongs there; what it held moves on along the cycle.
-            items.swap(k, from);
-            k = from;
-        }
-    }
-}
-
 /// Adds a reversal or transfer proposal: as a candidate of the entry's proposal (made if the
 /// entry has none), with the reasons on its unmatched line.
 fn merge_pair_proposal(
@@ -856,12 +847,13 @@ fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
 
 /// Why a pair agrees, in the accountant's words.
 pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval) -> Vec<String> {
-    // Few, complete sentences: a million records should not carry a dozen strings each. The score
+    // Two complete sentences at most: amount, date, name and settlement number in the first, the
+    // reference in the second. A million records should not carry a dozen strings each; the score
     // and the rule are in the record itself. Written with `push_str` rather than `format!`, which
     // cost a sixth of a run.
     let cur = b.entry.currency.code();
-    let mut out = Vec::with_capacity(3);
-    let mut first = String::with_capacity(112);
+    let mut out = Vec::with_capacity(2);
+    let mut first = String::with_capacity(160);
     if eval.difference.is_zero() {
         first.push_str("amount equal ");
         push_decimal(&mut first, b.signed);
@@ -888,6 +880,27 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         }
         None => first.push_str(", no date to compare"),
     }
+    if let Some(s) = eval.parts[3] {
+        if eval.name_exact {
+            first.push_str(", name equal (");
+            first.push_str(&b.name);
+            first.push(')');
+        } else {
+            first.push_str(", name similarity ");
+            push_fraction(&mut first, s, 2);
+            first.push_str(" (");
+            first.push_str(&b.name);
+            first.push_str(" ~ ");
+            first.push_str(&c.name);
+            first.push(')');
+        }
+    }
+    if eval.parts[4] == Some(1.0) {
+        first.push_str(", settlement number ");
+        first.push_str(b.settlement.as_deref().unwrap_or_default());
+        first.push_str(" equal");
+    }
+    // Exact sizes: a million records keep these strings (glibc shrinks in place).
     first.shrink_to_fit();
     out.push(first);
     if let Some((hit, ci)) = eval.ref_hit {
@@ -915,35 +928,6 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         out.push(line);
     } else if eval.parts[2] == Some(0.0) {
         out.push("the payment's reference differs from the book reference".to_owned());
-    }
-    let mut last = String::new();
-    if let Some(s) = eval.parts[3] {
-        if eval.name_exact {
-            last.push_str("name equal (");
-            last.push_str(&b.name);
-            last.push(')');
-        } else {
-            last.push_str("name similarity ");
-            push_fraction(&mut last, s, 2);
-            last.push_str(" (");
-            last.push_str(&b.name);
-            last.push_str(" ~ ");
-            last.push_str(&c.name);
-            last.push(')');
-        }
-    }
-    if eval.parts[4] == Some(1.0) {
-        if !last.is_empty() {
-            last.push_str(", ");
-        }
-        last.push_str("settlement number ");
-        last.push_str(b.settlement.as_deref().unwrap_or_default());
-        last.push_str(" equal");
-    }
-    if !last.is_empty() {
-        // Exact sizes: a million records keep these strings (glibc shrinks in place).
-        last.shrink_to_fit();
-        out.push(last);
     }
     out
 }
@@ -1034,8 +1018,16 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
     (2..).map(|n| format!("{base}-{n}")).find(|id| !used(id)).unwrap_or(base)
 }
 
+/// A record's rule name and account label, shared with the other records of the run.
+struct Shared {
+    rule: Arc<str>,
+    account: Arc<str>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn make_record(
     rule: &Rule,
+    shared: Shared,
     b: &BankView<'_>,
     c: &BookView<'_>,
     eval: &Eval,
@@ -1064,8 +1056,8 @@ fn make_record(
         // Only needed to tell apart records of a pair matched, cancelled and matched again.
         new_ids.insert(id.clone());
     }
-    let mut r = MatchRecord::new(id, b.entry.currency, MatchOrigin::Rule(rule.name.clone()), now, ENGINE_ACTOR);
-    r.account = Some(b.account_label().to_owned());
+    let mut r = MatchRecord::new(id, b.entry.currency, MatchOrigin::Rule(shared.rule), now, ENGINE_ACTOR);
+    r.account = Some(shared.account);
     r.bank_entries = vec![b.entry.id.clone()];
     match c.record {
         BookRecord::Ledger(l) => r.ledger_entries = vec![l.id.clone()],
@@ -1111,16 +1103,6 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.bank.len()).sum::<usize>(), bank.len());
         assert!(parts[1].items.is_empty() && !parts[1].bank.is_empty(), "the savings account has no open items");
-    }
-
-    #[test]
-    fn permute_gathers_by_source_position() {
-        let sources: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1], &[3, 4, 0, 1, 2, 5]];
-        for source in sources {
-            let mut items: Vec<usize> = (0..source.len()).map(|i| i * 10).collect();
-            permute(&mut items, source.to_vec());
-            assert_eq!(items, source.iter().map(|&i| i * 10).collect::<Vec<_>>(), "{source:?}");
-        }
     }
 
     #[test]

@@ -945,8 +945,8 @@ impl<'a> Run<'a, '_> {
             let used = |id: &str| (self.used_ids)(id) || self.new_ids.contains(id);
             let id = record_id(g.kind, &bank_ids, &ledger_ids, &item_ids, &used);
             let cur = self.cur(first);
-            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(g.kind.to_owned()), self.now, ENGINE_ACTOR);
-            r.account = Some(self.bank[first].account_label().to_owned());
+            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(g.kind.into()), self.now, ENGINE_ACTOR);
+            r.account = Some(self.bank[first].account_label().into());
             r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
             r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
             r.open_items = book

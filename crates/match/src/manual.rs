@@ -465,8 +465,8 @@ impl MatchBook {
         let ledger_ids: Vec<&str> = ledgers.iter().map(|l| l.id.as_str()).collect();
         let item_ids: Vec<&str> = items.iter().map(|(i, _)| i.id.as_str()).collect();
         let id = record_id("manual", &bank_ids, &ledger_ids, &item_ids, &|id| self.records.iter().any(|r| r.id == id));
-        let mut r = MatchRecord::new(id.clone(), currency, MatchOrigin::Manual, now, actor);
-        r.account = Some(mapped.map(|m| m.id.clone()).unwrap_or(account));
+        let mut r = MatchRecord::new(id.clone(), currency, MatchOrigin::Manual, now, actor.to_owned());
+        r.account = Some(mapped.map_or(account, |m| m.id.clone()).into());
         r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
         r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
         r.open_items = items.iter().map(|(i, a)| OpenItemAllocation { id: i.id.clone(), amount: *a }).collect();
@@ -500,7 +500,7 @@ impl MatchBook {
         if !r.is_active() {
             return Err(MatchError::AlreadyCancelled { id: record_id.to_owned() });
         }
-        r.cancelled = Some(Cancellation { at: now, by: actor.to_owned(), reason: reason.map(str::to_owned) });
+        r.cancelled = Some(Box::new(Cancellation { at: now, by: actor.to_owned(), reason: reason.map(str::to_owned) }));
         let mut ev = AuditEvent::new(now, actor, AuditAction::Unmatched).with_record(record_id);
         ev.rule = Some(r.origin_label().to_owned());
         ev.score = Some(r.score);

@@ -335,11 +335,11 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
         let mut r = MatchRecord::new(
             record_id(REVERSAL_RULE, &[&orig.entry.id, &rev.entry.id], &[], &[], used_ids),
             rev.entry.currency,
-            MatchOrigin::Rule(REVERSAL_RULE.to_owned()),
+            MatchOrigin::Rule(REVERSAL_RULE.into()),
             now,
             ENGINE_ACTOR,
         );
-        r.account = Some(rev.label.to_owned());
+        r.account = Some(rev.label.into());
         r.bank_entries = vec![orig.entry.id.clone(), rev.entry.id.clone()];
         r.score = e.strength.score();
         r.reasons = reasons;
@@ -447,11 +447,11 @@ fn transfers_in(
         let mut r = MatchRecord::new(
             record_id(TRANSFER_RULE, &[&wl.entry.id, &dl.entry.id], &[], &[], used_ids),
             wl.entry.currency,
-            MatchOrigin::Rule(TRANSFER_RULE.to_owned()),
+            MatchOrigin::Rule(TRANSFER_RULE.into()),
             now,
             ENGINE_ACTOR,
         );
-        r.account = Some(wl.label.to_owned());
+        r.account = Some(wl.label.into());
         r.bank_entries = vec![wl.entry.id.clone(), dl.entry.id.clone()];
         r.score = e.strength.score();
         r.reasons = reasons;

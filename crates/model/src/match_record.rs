@@ -2,6 +2,7 @@
 //! and when it was cancelled. The engine (bankrec-match) creates them; reports read them from here.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,8 @@ use crate::timestamp::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchOrigin {
-    /// An automatic rule, by name.
-    Rule(String),
+    /// An automatic rule, by name (shared: a run's records of one rule hold one copy).
+    Rule(Arc<str>),
     /// A person matched by hand.
     Manual,
 }
@@ -97,9 +98,10 @@ pub struct Cancellation {
 pub struct MatchRecord {
     /// Unique, stable id.
     pub id: String,
-    /// The bank account id (or identifier) the match belongs to.
+    /// The bank account id (or identifier) the match belongs to (shared: the records of one
+    /// account hold one copy).
     #[serde(default)]
-    pub account: Option<String>,
+    pub account: Option<Arc<str>>,
     /// Currency of all matched amounts.
     pub currency: Currency,
     /// Bank entry ids.
@@ -126,10 +128,10 @@ pub struct MatchRecord {
     /// When it was created (the caller's "now").
     pub created_at: Timestamp,
     /// Who created it (a user, or `engine`).
-    pub created_by: String,
-    /// Set when the match was cancelled.
+    pub created_by: Cow<'static, str>,
+    /// Set when the match was cancelled (boxed: few records ever are).
     #[serde(default)]
-    pub cancelled: Option<Cancellation>,
+    pub cancelled: Option<Box<Cancellation>>,
 }
 
 impl MatchRecord {
@@ -140,7 +142,7 @@ impl MatchRecord {
         currency: Currency,
         origin: MatchOrigin,
         created_at: Timestamp,
-        created_by: impl Into<String>,
+        created_by: impl Into<Cow<'static, str>>,
     ) -> MatchRecord {
         MatchRecord {
             id: id.into(),
@@ -168,7 +170,7 @@ impl MatchRecord {
     /// The rule name, or `manual`.
     pub fn origin_label(&self) -> &str {
         match &self.origin {
-            MatchOrigin::Rule(name) => name,
+            MatchOrigin::Rule(name) => name.as_ref(),
             MatchOrigin::Manual => "manual",
         }
     }
@@ -225,7 +227,7 @@ impl AuditEvent {
     pub fn matched(record: &MatchRecord) -> AuditEvent {
         AuditEvent {
             at: record.created_at,
-            actor: record.created_by.clone(),
+            actor: record.created_by.clone().into_owned(),
             action: AuditAction::Matched,
             record: Some(record.id.clone()),
             rule: Some(record.origin_label().to_owned()),

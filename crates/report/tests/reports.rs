@@ -148,7 +148,8 @@ fn scenario() -> Scenario {
         description: None,
     });
     let mut m9 = record("M9", &["B5"], &["L3"]);
-    m9.cancelled = Some(Cancellation { at: ts("2024-02-01T10:00:00Z"), by: "alice".into(), reason: Some("wrong customer".into()) });
+    m9.cancelled =
+        Some(Box::new(Cancellation { at: ts("2024-02-01T10:00:00Z"), by: "alice".into(), reason: Some("wrong customer".into()) }));
     m9.origin = MatchOrigin::Manual;
     let matches = vec![record("M1", &["B1"], &["L1"]), record("M2", &["B2"], &["L2"]), m4, m9];
     let audit = matches

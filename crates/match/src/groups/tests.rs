@@ -342,7 +342,7 @@ fn remaining_ignores_cancelled_records() {
     let mut r = MatchRecord::new("m1", Currency::EUR, bankrec_model::MatchOrigin::Manual, now(), "anna");
     r.open_items.push(OpenItemAllocation { id: "I1".into(), amount: d(30_000) });
     assert_eq!(remaining_open_amounts(&items, std::slice::from_ref(&r))["I1"], d(70_000));
-    r.cancelled = Some(bankrec_model::Cancellation { at: now(), by: "anna".into(), reason: None });
+    r.cancelled = Some(Box::new(bankrec_model::Cancellation { at: now(), by: "anna".into(), reason: None }));
     assert_eq!(remaining_open_amounts(&items, &[r])["I1"], d(100_000));
 }
 
