@@ -357,8 +357,8 @@ fn exchange_rate(t: &Tree, x: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<
     }))
 }
 
-fn amount_details(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<AmountDetails, CamtError> {
-    let Some(ad) = t.child(id, "AmtDtls") else { return Ok(AmountDetails::default()) };
+fn amount_details(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Option<Box<AmountDetails>>, CamtError> {
+    let Some(ad) = t.child(id, "AmtDtls") else { return Ok(None) };
     let mut out = AmountDetails {
         instructed: money_at(t, ad, &["InstdAmt", "Amt"], ctx, sink)?,
         transaction: money_at(t, ad, &["TxAmt", "Amt"], ctx, sink)?,
@@ -373,7 +373,7 @@ fn amount_details(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Resul
             }
         }
     }
-    Ok(out)
+    Ok((!out.is_empty()).then(|| Box::new(out)))
 }
 
 fn refs(t: &Tree, id: NodeId) -> TransactionRefs {
@@ -470,11 +470,11 @@ fn transaction(
     Ok(Transaction {
         refs: refs(t, id),
         counterparty,
-        ultimate_debtor: party(t, p("UltmtDbtr"), None, None, ctx, sink),
-        ultimate_creditor: party(t, p("UltmtCdtr"), None, None, ctx, sink),
+        ultimate_debtor: party(t, p("UltmtDbtr"), None, None, ctx, sink).map(Box::new),
+        ultimate_creditor: party(t, p("UltmtCdtr"), None, None, ctx, sink).map(Box::new),
         remittance: remittance(t, id, ctx, sink)?,
         purpose: t.child(id, "Purp").and_then(|n| code_or_prtry(t, n)),
-        bank_tx_code: t.child(id, "BkTxCd").and_then(|n| bank_tx_code(t, n)),
+        bank_tx_code: t.child(id, "BkTxCd").and_then(|n| bank_tx_code(t, n)).map(Box::new),
         charges: charges(t, id, ctx, sink)?,
         amount_details: amount_details(t, id, ctx, sink)?,
         return_reason: t.get(id, &["RtrInf", "Rsn"]).and_then(|n| code_or_prtry(t, n)),
@@ -543,7 +543,7 @@ pub(crate) fn entry(t: &Tree, root: NodeId, account: &AccountId, ctx: &Ctx<'_>, 
     e.additional_info = owned(t, root, &["AddtlNtryInf"]);
 
     let mut own = Transaction {
-        bank_tx_code: t.child(root, "BkTxCd").and_then(|n| bank_tx_code(t, n)),
+        bank_tx_code: t.child(root, "BkTxCd").and_then(|n| bank_tx_code(t, n)).map(Box::new),
         charges: charges(t, root, ctx, sink)?,
         amount_details: amount_details(t, root, ctx, sink)?,
         ..Transaction::default()
@@ -564,13 +564,13 @@ pub(crate) fn entry(t: &Tree, root: NodeId, account: &AccountId, ctx: &Ctx<'_>, 
                     Some(n) => Some(money(t, n, ctx, sink)?.0),
                     None => None,
                 };
-                e.batch = Some(Batch {
+                e.batch = Some(Box::new(Batch {
                     number_of_transactions: nb,
                     total_amount: total,
                     direction: direction_at(t, b, ctx)?,
                     payment_info_id: owned(t, b, &["PmtInfId"]),
                     message_id: owned(t, b, &["MsgId"]),
-                });
+                }));
             }
         }
         for tx in t.children_named(dtls, "TxDtls") {
@@ -588,8 +588,8 @@ pub(crate) fn entry(t: &Tree, root: NodeId, account: &AccountId, ctx: &Ctx<'_>, 
         if tx.charges.is_empty() {
             tx.charges = std::mem::take(&mut own.charges);
         }
-        if tx.amount_details.is_empty() {
-            tx.amount_details = std::mem::take(&mut own.amount_details);
+        if tx.amount_details.is_none() {
+            tx.amount_details = own.amount_details.take();
         }
         e.transaction = tx;
     } else {

@@ -336,8 +336,8 @@ fn fx_amount_details_and_charges() {
         .iter()
         .flat_map(|e| std::iter::once(&e.transaction).chain(e.details.iter().map(|d| &d.transaction)))
         .collect();
-    assert!(all.iter().any(|t| t.amount_details.exchange_rate.is_some()), "CcyXchg read");
-    assert!(all.iter().any(|t| t.amount_details.instructed.is_some()), "InstdAmt read");
+    assert!(all.iter().any(|t| t.amount_details().exchange_rate.is_some()), "CcyXchg read");
+    assert!(all.iter().any(|t| t.amount_details().instructed.is_some()), "InstdAmt read");
     assert!(all.iter().any(|t| !t.charges.is_empty()), "Chrgs read");
     let file = read("camt053/viafintech-wise-v10-usd-datetime-charges.xml");
     assert_eq!(file.statements[0].entries[0].transaction.charges[0].amount.amount(), dec("4.14"), "TtlChrgsAndTaxAmt kept");

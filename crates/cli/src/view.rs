@@ -83,7 +83,7 @@ impl<'a> EntryView<'a> {
             creditor_refs: e.creditor_refs().into_iter().map(|r| r.reference.as_str()).collect(),
             counterparty: e.counterparty(),
             remittance: &e.transaction.remittance,
-            bank_tx_code: e.transaction.bank_tx_code.as_ref(),
+            bank_tx_code: e.transaction.bank_tx_code.as_deref(),
             additional_info: e.additional_info.as_deref(),
             details: &e.details,
         }

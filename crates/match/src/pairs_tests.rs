@@ -54,12 +54,12 @@ fn reversed(mut e: BankEntry) -> BankEntry {
 }
 
 fn coded(mut e: BankEntry, sub_family: &str) -> BankEntry {
-    e.transaction.bank_tx_code = Some(BankTxCode {
+    e.transaction.bank_tx_code = Some(Box::new(BankTxCode {
         domain: Some("PMNT".into()),
         family: Some("ICDT".into()),
         sub_family: Some(sub_family.into()),
         ..BankTxCode::default()
-    });
+    }));
     e
 }
 
@@ -228,13 +228,13 @@ fn two_candidates_with_the_same_reference_become_a_proposal() {
 #[test]
 fn a_reversed_batch_pairs_with_the_batch_amount() {
     let mut batch = entry("SAL-03", A, -300_000, date!(2024 - 03 - 25));
-    batch.batch = Some(Batch {
+    batch.batch = Some(Box::new(Batch {
         number_of_transactions: Some(3),
         total_amount: Some(Decimal::new(300_000, 2)),
         direction: Some(Direction::Debit),
         payment_info_id: Some("PMTINF-SAL-03".into()),
         message_id: None,
-    });
+    }));
     for (i, e2e_id) in ["SAL-03-1", "SAL-03-2", "SAL-03-3"].iter().enumerate() {
         let mut d = TransactionDetail {
             amount: Some(Money::new(Decimal::new(100_000, 2), Currency::EUR)),

@@ -786,7 +786,7 @@ struct PostingRulesFile {
 /// let iban = AccountId::iban("NL91ABNA0417164300").expect("valid IBAN");
 /// let mut interest = BankEntry::new(iban, Decimal::new(10398, 2), Currency::EUR, Direction::Credit, Some(date!(2026-02-01))).with_id("N-1");
 /// interest.transaction.remittance.unstructured.push("Creditrente 01-01-26 tot 01-02-26".into());
-/// interest.transaction.bank_tx_code = Some(BankTxCode { domain: Some("ACMT".into()), family: Some("MCOP".into()), sub_family: Some("INTR".into()), ..BankTxCode::default() });
+/// interest.transaction.bank_tx_code = Some(Box::new(BankTxCode { domain: Some("ACMT".into()), family: Some("MCOP".into()), sub_family: Some("INTR".into()), ..BankTxCode::default() }));
 ///
 /// let proposals = rules.propose(&[&interest], None).expect("unique ids");
 /// assert_eq!(proposals[0].kind, PostingKind::Interest);
@@ -947,8 +947,13 @@ mod tests {
         BankEntry::new(iban(), amount, Currency::EUR, direction, Some(date!(2024 - 03 - 29))).with_id(id)
     }
 
-    fn code(domain: &str, family: &str, sub: &str) -> Option<BankTxCode> {
-        Some(BankTxCode { domain: Some(domain.into()), family: Some(family.into()), sub_family: Some(sub.into()), ..BankTxCode::default() })
+    fn code(domain: &str, family: &str, sub: &str) -> Option<Box<BankTxCode>> {
+        Some(Box::new(BankTxCode {
+            domain: Some(domain.into()),
+            family: Some(family.into()),
+            sub_family: Some(sub.into()),
+            ..BankTxCode::default()
+        }))
     }
 
     type Setter = fn(&mut BankEntry);
@@ -1016,7 +1021,7 @@ mod tests {
 
     #[test]
     fn codes_are_segment_prefixes_with_wildcards_or_proprietary() {
-        let fits = |pattern: &str, c: Option<BankTxCode>| {
+        let fits = |pattern: &str, c: Option<Box<BankTxCode>>| {
             let rule = spec("c").with_bank_tx_code(pattern).build().expect("valid");
             let mut e = entry("E", -100);
             e.transaction.bank_tx_code = c;
@@ -1029,7 +1034,7 @@ mod tests {
         assert!(!fits("*-*-CHRG", code("PMNT", "RCDT", "ESCT")));
         assert!(!fits("ACMT-MD", code("ACMT", "MDOP", "CHRG")), "segments compare whole");
         assert!(!fits("PMNT-CCRD", code("PMNT", "RCDT", "CHRG")));
-        let prop = Some(BankTxCode { proprietary: Some("NTRF+166".into()), ..BankTxCode::default() });
+        let prop = Some(Box::new(BankTxCode { proprietary: Some("NTRF+166".into()), ..BankTxCode::default() }));
         assert!(fits("ntrf+166", prop.clone()));
         assert!(!fits("NTRF", prop));
         assert!(!fits("ACMT", None));
@@ -1066,7 +1071,7 @@ mod tests {
     #[test]
     fn batch_entries_need_every_detail_to_agree() {
         let rule = spec("b").with_text("charge").with_bank_tx_code("*-*-CHRG").build().expect("valid");
-        let detail = |text: &str, c: Option<BankTxCode>| {
+        let detail = |text: &str, c: Option<Box<BankTxCode>>| {
             let mut t = Transaction::default();
             t.remittance.unstructured.push(text.into());
             t.bank_tx_code = c;

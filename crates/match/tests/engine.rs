@@ -186,12 +186,12 @@ fn card_rule_from_a_fixture_file() {
     let rules = RuleSet::from_toml(include_str!("fixtures/card_rules.toml")).expect("valid fixture");
     let day = date!(2024 - 04 - 10);
     let mut card = bank("B1", -4_590, day, Some("CITY COFFEE"), "CARD 1234");
-    card.transaction.bank_tx_code = Some(BankTxCode {
+    card.transaction.bank_tx_code = Some(Box::new(BankTxCode {
         domain: Some("PMNT".into()),
         family: Some("CCRD".into()),
         sub_family: Some("POSD".into()),
         ..BankTxCode::default()
-    });
+    }));
     let receipt = |id: &str, method: PaymentMethod, attached: bool| {
         let mut r = OpenItem::new(id, OpenItemKind::CostReceipt, id, Decimal::new(4_590, 2), Currency::CHF)
             .with_payment_method(method)

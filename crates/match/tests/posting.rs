@@ -44,13 +44,13 @@ impl Sample<'_> {
         let mut e = BankEntry::new(account(), amount, Currency::EUR, direction, Some(date!(2026 - 02 - 01))).with_id(self.id);
         if self.iso.is_some() || self.proprietary.is_some() {
             let mut parts = self.iso.into_iter().flat_map(|c| c.split('-')).map(String::from);
-            e.transaction.bank_tx_code = Some(BankTxCode {
+            e.transaction.bank_tx_code = Some(Box::new(BankTxCode {
                 domain: parts.next(),
                 family: parts.next(),
                 sub_family: parts.next(),
                 proprietary: self.proprietary.map(String::from),
                 ..BankTxCode::default()
-            });
+            }));
         }
         e.transaction.counterparty = self.name.map(|n| Party { name: Some(n.into()), ..Party::default() });
         e.transaction.remittance.unstructured = self.ustrd.iter().map(|s| (*s).to_owned()).collect();

@@ -367,12 +367,12 @@ pub struct Transaction {
     /// The other party: the debtor of a credit, the creditor of a debit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparty: Option<Party>,
-    /// Ultimate debtor, when given.
+    /// Ultimate debtor, when given. Boxed, like the other rarely given parts, to keep entries small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ultimate_debtor: Option<Party>,
+    pub ultimate_debtor: Option<Box<Party>>,
     /// Ultimate creditor, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ultimate_creditor: Option<Party>,
+    pub ultimate_creditor: Option<Box<Party>>,
     /// Remittance information.
     #[serde(default)]
     pub remittance: Remittance,
@@ -381,19 +381,63 @@ pub struct Transaction {
     pub purpose: Option<String>,
     /// Bank transaction code of this detail, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bank_tx_code: Option<BankTxCode>,
+    pub bank_tx_code: Option<Box<BankTxCode>>,
     /// Charges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub charges: Vec<Charge>,
-    /// Instructed amount, exchange rate and counter-values.
-    #[serde(default)]
-    pub amount_details: AmountDetails,
+    /// Instructed amount, exchange rate and counter-values; `None` when nothing is given (JSON
+    /// still writes `{}`). Read it with [`Transaction::amount_details`], fill it with
+    /// [`Transaction::amount_details_mut`].
+    #[serde(default, with = "empty_as_none")]
+    pub amount_details: Option<Box<AmountDetails>>,
     /// Return reason code (`RtrInf/Rsn/Cd`), for returned payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_reason: Option<String>,
     /// Additional transaction information (`AddtlTxInf`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<String>,
+}
+
+/// Nothing given: what [`Transaction::amount_details`] shows when the field is `None`.
+static NO_AMOUNT_DETAILS: AmountDetails = AmountDetails { instructed: None, transaction: None, counter_value: None, exchange_rate: None };
+
+impl Transaction {
+    /// The amount details, empty when none are given.
+    pub fn amount_details(&self) -> &AmountDetails {
+        self.amount_details.as_deref().unwrap_or(&NO_AMOUNT_DETAILS)
+    }
+
+    /// The amount details to fill in, allocated on first use (call it only to set something: an
+    /// empty box reads back from JSON as `None`).
+    pub fn amount_details_mut(&mut self) -> &mut AmountDetails {
+        self.amount_details.get_or_insert_with(Box::default)
+    }
+}
+
+/// Serde for a boxed part that JSON always writes: `None` is written as the empty value and an
+/// empty value is read back as `None`, so the JSON is the same as for an unboxed field.
+mod empty_as_none {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<T, S>(value: &Option<Box<T>>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Serialize + Default,
+        S: Serializer,
+    {
+        match value {
+            Some(v) => v.serialize(serializer),
+            None => T::default().serialize(serializer),
+        }
+    }
+
+    pub(super) fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Box<T>>, D::Error>
+    where
+        T: Deserialize<'de> + Default + PartialEq,
+        D: Deserializer<'de>,
+    {
+        let value = T::deserialize(deserializer)?;
+        Ok((value != T::default()).then(|| Box::new(value)))
+    }
 }
 
 /// One transaction detail of a batch entry (one `TxDtls`), with its own amount and references.
@@ -489,7 +533,7 @@ pub struct BankEntry {
     pub additional_info: Option<String>,
     /// Batch information, when the entry is a batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch: Option<Batch>,
+    pub batch: Option<Box<Batch>>,
     /// What the entry says about the payment (the single detail merged in).
     #[serde(flatten)]
     pub transaction: Transaction,
@@ -804,6 +848,63 @@ mod tests {
         let mut e = BankEntry::new(iban(), Decimal::new(450, 2), Currency::EUR, Direction::Debit, Some(date!(2026 - 04 - 07)));
         e.transaction.remittance.unstructured.push("CARD PAYMENT CITY COFFEE".into());
         e
+    }
+
+    /// Entries are held by the million: the rarely given parts stay boxed. Prints every size
+    /// with `cargo test -p bankrec-model entries_stay_small -- --nocapture`.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn entries_stay_small() {
+        use crate::{LedgerEntry, OpenItem};
+        let sizes = [
+            ("BankEntry", std::mem::size_of::<BankEntry>()),
+            ("Transaction", std::mem::size_of::<Transaction>()),
+            ("TransactionDetail", std::mem::size_of::<TransactionDetail>()),
+            ("TransactionRefs", std::mem::size_of::<TransactionRefs>()),
+            ("Party", std::mem::size_of::<Party>()),
+            ("AccountId", std::mem::size_of::<AccountId>()),
+            ("Remittance", std::mem::size_of::<Remittance>()),
+            ("AmountDetails", std::mem::size_of::<AmountDetails>()),
+            ("BankTxCode", std::mem::size_of::<BankTxCode>()),
+            ("Batch", std::mem::size_of::<Batch>()),
+            ("LedgerEntry", std::mem::size_of::<LedgerEntry>()),
+            ("OpenItem", std::mem::size_of::<OpenItem>()),
+        ];
+        for (name, size) in sizes {
+            println!("{name}: {size} bytes");
+        }
+        assert!(std::mem::size_of::<BankEntry>() <= 824, "BankEntry grew to {} bytes", std::mem::size_of::<BankEntry>());
+    }
+
+    #[test]
+    fn boxed_parts_keep_their_json() {
+        let mut plain = coffee();
+        assign_entry_ids(std::slice::from_mut(&mut plain));
+        let json = serde_json::to_string(&plain).expect("ser");
+        assert!(json.contains(r#""amount_details":{}"#), "{json}");
+        assert!(!json.contains("batch") && !json.contains("bank_tx_code") && !json.contains("ultimate"), "{json}");
+        let back: BankEntry = serde_json::from_str(&json).expect("de");
+        assert!(back.transaction.amount_details.is_none(), "empty amount details allocate nothing");
+        assert_eq!(back, plain);
+
+        let mut full = plain.clone();
+        let t = &mut full.transaction;
+        t.ultimate_debtor = Some(Box::new(Party { name: Some("Parent AG".into()), ..Party::default() }));
+        t.bank_tx_code = Some(Box::new(BankTxCode { proprietary: Some("NTRF+166".into()), ..BankTxCode::default() }));
+        t.amount_details_mut().instructed = Some(Money::new(Decimal::new(500, 2), Currency::USD));
+        full.batch = Some(Box::new(Batch { number_of_transactions: Some(2), ..Batch::default() }));
+        let json = serde_json::to_string(&full).expect("ser");
+        for part in [
+            r#""ultimate_debtor":{"name":"Parent AG"}"#,
+            r#""bank_tx_code":{"proprietary":"NTRF+166"}"#,
+            r#""amount_details":{"instructed":{"amount":"5.00","currency":"USD"}}"#,
+            r#""batch":{"number_of_transactions":2,"#,
+        ] {
+            assert!(json.contains(part), "{part} in {json}");
+        }
+        assert_eq!(serde_json::from_str::<BankEntry>(&json).expect("de"), full);
+        assert_eq!(full.transaction.amount_details().instructed.map(|m| m.currency()), Some(Currency::USD));
+        assert_eq!(plain.transaction.amount_details(), &AmountDetails::default());
     }
 
     #[test]

@@ -601,7 +601,7 @@ fn map_bank(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<BankEntry>>
         t.remittance.creditor_refs.push(CreditorReference { reference: r, kind: None, issuer: None });
     }
     if let Some(code) = ctx.text(Field::TransactionCode) {
-        t.bank_tx_code = Some(bankrec_model::BankTxCode { proprietary: Some(code), ..Default::default() });
+        t.bank_tx_code = Some(Box::new(bankrec_model::BankTxCode { proprietary: Some(code), ..Default::default() }));
     }
     let (name, acct, bic) = match direction {
         Direction::Credit => (Field::PayerName, Field::PayerAccount, Field::PayerBic),
@@ -624,11 +624,11 @@ fn map_bank(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<BankEntry>>
     let original_currency = ctx.currency(Field::OriginalCurrency, None, &mut Cache::default())?;
     if let (Some(amount), Some(cur)) = (ctx.decimal(Field::OriginalAmount)?, original_currency) {
         if !amount.is_zero() {
-            t.amount_details.instructed = Some(Money::new(amount.abs(), cur));
+            t.amount_details_mut().instructed = Some(Money::new(amount.abs(), cur));
         }
     }
     if let Some(rate) = ctx.decimal(Field::ExchangeRate)? {
-        t.amount_details.exchange_rate = Some(ExchangeRate {
+        t.amount_details_mut().exchange_rate = Some(ExchangeRate {
             source_currency: original_currency,
             target_currency: Some(currency),
             unit_currency: None,

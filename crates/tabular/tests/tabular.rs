@@ -197,7 +197,7 @@ fn sample_details_are_read_as_an_accountant_expects() {
     let e = &v.statements[0].entries;
     assert_eq!((e[0].direction, e[0].amount), (Direction::Debit, dec("29.000")));
     assert_eq!(e[4].direction, Direction::Credit);
-    assert_eq!(e[2].transaction.amount_details.instructed.map(|m| (m.amount(), m.currency())), Some((dec("15.000"), Currency::USD)));
+    assert_eq!(e[2].transaction.amount_details().instructed.map(|m| (m.amount(), m.currency())), Some((dec("15.000"), Currency::USD)));
 
     // Oberbank: the counterparty is the payer of a credit and the payee of a debit.
     let o = get("ofxaustrian-oberbank-at.csv");

@@ -33,8 +33,13 @@ fn partition(rng: &mut fastrand::Rng, total: i64, n: usize) -> Vec<i64> {
     parts
 }
 
-fn code(domain: &str, family: &str, sub_family: &str) -> BankTxCode {
-    BankTxCode { domain: Some(domain.into()), family: Some(family.into()), sub_family: Some(sub_family.into()), ..BankTxCode::default() }
+fn code(domain: &str, family: &str, sub_family: &str) -> Box<BankTxCode> {
+    Box::new(BankTxCode {
+        domain: Some(domain.into()),
+        family: Some(family.into()),
+        sub_family: Some(sub_family.into()),
+        ..BankTxCode::default()
+    })
 }
 
 fn party(name: &str) -> Option<Party> {
@@ -261,13 +266,13 @@ impl Gen<'_> {
         let account = self.config.account.clone();
         let mut e = self.bank(&account, total, direction, date);
         e.details = details;
-        e.batch = Some(Batch {
+        e.batch = Some(Box::new(Batch {
             number_of_transactions: Some(k as u64),
             total_amount: Some(total),
             direction: Some(direction),
             payment_info_id: Some(pmt.clone()),
             message_id: None,
-        });
+        }));
         e.transaction.refs.payment_info_id = Some(pmt);
         e.transaction.bank_tx_code = Some(if outgoing { code("PMNT", "ICDT", "ESCT") } else { code("PMNT", "RDDT", "ESDD") });
         e.additional_info = Some(if outgoing { "SEPA Sammel-Ueberweisung" } else { "SEPA Lastschrift Sammler" }.to_owned());
