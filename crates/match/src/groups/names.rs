@@ -79,23 +79,71 @@ impl<'a> Names<'a> {
 }
 
 /// `normalized_name_similarity(a, b) >= threshold` for two different non-empty normalised names.
-/// The similarity is the better of the word containment and the Jaro-Winkler similarity: the
-/// containment is computed exactly (and cheaply: one edit is checked without a distance matrix);
-/// Jaro-Winkler is bounded from above by the letters the names share, and computed only when the
-/// bound does not already rule the pair out.
+/// The similarity is the better of the word containment and the Jaro-Winkler similarity, both
+/// computed here on bytes (normalised names are ASCII) with the same operations as
+/// `normalized_name_similarity` and `strsim`, without allocating (a test checks they agree
+/// bit for bit): the check runs for every payer against every name sharing a word with it.
 fn similar_at_least(a: &str, b: &str, threshold: f64) -> bool {
-    if !a.is_ascii() || !b.is_ascii() {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > MAX_FAST_LEN || y.len() > MAX_FAST_LEN {
         return normalized_name_similarity(a, b) >= threshold;
     }
     if containment(a, b) >= threshold {
         return true;
     }
-    // Float rounding of the bound cannot reach this margin; below it the full similarity is
-    // computed, so the answer is always the exact one.
-    if jaro_winkler_bound(a.as_bytes(), b.as_bytes()) < threshold - 1e-9 {
+    // Float rounding of the bound cannot reach this margin: below it the pair is certainly out.
+    if jaro_winkler_bound(x, y) < threshold - 1e-9 {
         return false;
     }
-    normalized_name_similarity(a, b) >= threshold
+    jaro_winkler(x, y) >= threshold
+}
+
+/// Longest name (bytes) the byte-level Jaro-Winkler takes; longer ones go to `strsim`.
+const MAX_FAST_LEN: usize = 128;
+
+/// `strsim::jaro_winkler` on ASCII bytes of at most [`MAX_FAST_LEN`]: the same matching window,
+/// greedy matching, transposition count and float expression.
+fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
+    let sim = jaro(a, b);
+    if sim > 0.7 {
+        let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix_length as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// `strsim::jaro` (its `generic_jaro`) on ASCII bytes of at most [`MAX_FAST_LEN`].
+fn jaro(a: &[u8], b: &[u8]) -> f64 {
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut a_flags = [false; MAX_FAST_LEN];
+    let mut b_flags = [false; MAX_FAST_LEN];
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let min_bound = i.saturating_sub(search_range);
+        let max_bound = b_len.min(i + search_range + 1);
+        for j in min_bound..max_bound {
+            if c == b[j] && !b_flags[j] {
+                a_flags[i] = true;
+                b_flags[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let a_matched = a.iter().zip(&a_flags).filter(|(_, f)| **f).map(|(c, _)| c);
+    let b_matched = b.iter().zip(&b_flags).filter(|(_, f)| **f).map(|(c, _)| c);
+    let transpositions = a_matched.zip(b_matched).filter(|(x, y)| x != y).count() / 2;
+    ((matches as f64 / a_len as f64) + (matches as f64 / b_len as f64) + ((matches - transpositions) as f64 / matches as f64)) / 3.0
 }
 
 /// The containment term of `normalized_name_similarity`, the same float operations in the same
@@ -181,7 +229,7 @@ mod tests {
     }
 
     fn word() -> impl proptest::strategy::Strategy<Value = String> {
-        proptest::string::string_regex("[a-e]{1,6}").expect("regex")
+        proptest::string::string_regex("[a-f]{1,9}").expect("regex")
     }
 
     fn name() -> impl proptest::strategy::Strategy<Value = String> {
@@ -193,12 +241,17 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..proptest::prelude::ProptestConfig::default() })]
 
-        /// The shortcut answers as the full similarity does, at any threshold.
+        /// The shortcut answers as the full similarity does, at any threshold, and computes
+        /// Jaro-Winkler bit for bit as `strsim` does.
         #[test]
         fn agrees_with_the_similarity(a in name(), b in name(), t in 0.0f64..=1.0) {
             let full = normalized_name_similarity(&a, &b);
-            proptest::prop_assert!(jaro_winkler_bound(a.as_bytes(), b.as_bytes()) + 1e-12 >= strsim::jaro_winkler(&a, &b));
+            let jw = strsim::jaro_winkler(&a, &b);
+            proptest::prop_assert_eq!(jaro_winkler(a.as_bytes(), b.as_bytes()).to_bits(), jw.to_bits(), "{} / {}", a, b);
+            proptest::prop_assert!(jaro_winkler_bound(a.as_bytes(), b.as_bytes()) + 1e-12 >= jw);
             if a != b {
+                let mine = jaro_winkler(a.as_bytes(), b.as_bytes()).max(containment(&a, &b));
+                proptest::prop_assert_eq!(mine.to_bits(), full.to_bits(), "{} / {}", a, b);
                 proptest::prop_assert_eq!(similar_at_least(&a, &b, t), full >= t, "{} / {}: {}", a, b, full);
                 proptest::prop_assert_eq!(similar_at_least(&a, &b, full), true);
             }
