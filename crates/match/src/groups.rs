@@ -300,9 +300,23 @@ impl<'a> Run<'a, '_> {
     /// A batch entry whose every detail finds its own ledger line or open item: by a reference the
     /// detail quotes (amount within the tolerance), else by equal amount and the payer's name.
     fn batches(&mut self) -> Vec<Group> {
+        // Open book records by amount, only for the amounts of batch details: a list for every
+        // amount on the book side would cost an allocation per record.
         let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::default();
-        for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
-            by_amount.entry((c.currency, c.signed.normalize())).or_default().push(k);
+        for b in (0..self.bank.len()).filter(|&b| self.bank_open[b] && self.bank[b].e.details.len() >= 2) {
+            let e = self.bank[b].e;
+            for d in &e.details {
+                if let Some(money) = d.amount.as_ref().filter(|m| m.currency() == e.currency) {
+                    by_amount.entry((e.currency, d.direction.unwrap_or(e.direction).signed(money.amount()).normalize())).or_default();
+                }
+            }
+        }
+        if !by_amount.is_empty() {
+            for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
+                if let Some(list) = by_amount.get_mut(&(c.currency, c.signed.normalize())) {
+                    list.push(k);
+                }
+            }
         }
         let mut groups = Vec::new();
         for b in 0..self.bank.len() {
