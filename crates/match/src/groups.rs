@@ -32,7 +32,7 @@ use crate::reference::Refs;
 use names::{NameId, Names};
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
-use view::{bank_v, item_v, ledger_v, party_name, transaction_refs, BankV, BookRefs, BookV, Rec};
+use view::{bank_v, item_v, ledger_v, party_name, transaction_refs, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
 
 /// Rule names recorded on group matches.
 pub(crate) const SPLIT_PAYMENT: &str = "split_payment";
@@ -149,9 +149,12 @@ struct Run<'a, 'c> {
     /// Bank entries already proposed by an earlier pass: later passes leave them alone.
     bank_proposed: Vec<bool>,
     /// The normalised names of the views.
-    names: Names<'a>,
+    names: Names,
     /// The references of the book records, with the records quoting each.
     book_refs: BookRefs,
+    /// What the account check reads, by bank and by book position.
+    bank_fit: Vec<BankFit>,
+    book_fit: Vec<BookFit>,
     /// Entries quoting one item and paying more: (bank, item, the overpayment proposal made when
     /// the payer's other open items do not make up the rest).
     paid_more: Vec<(usize, usize, Group)>,
@@ -190,6 +193,9 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
     }
     let mut scratch = Refs::new();
     let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts, &mut names, &book_refs, &mut scratch)).collect();
+    let mut accounts = AccountKeys::default();
+    let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
+    let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id, v.gl)).collect();
     let mut run = Run {
         config,
         now,
@@ -201,6 +207,8 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         book,
         names,
         book_refs,
+        bank_fit,
+        book_fit,
         paid_more: Vec::new(),
         new_ids: HashSet::default(),
         out: GroupOutcome::default(),
@@ -231,13 +239,18 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
 }
 
 impl<'a> Run<'a, '_> {
+    /// [`book_admissible_for`], on keys read side by side.
     fn admissible(&self, b: usize, k: usize) -> bool {
-        let (bv, c) = (&self.bank[b], &self.book[k]);
-        let (ledger_gl, item_account) = match c.rec {
-            Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
-            Rec::Item(i) => (None, i.bank_account.as_deref()),
-        };
-        book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+        let fits = self.bank_fit[b].admits(&self.book_fit[k]);
+        debug_assert_eq!(fits, {
+            let (bv, c) = (&self.bank[b], &self.book[k]);
+            let (ledger_gl, item_account) = match c.rec {
+                Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
+                Rec::Item(i) => (None, i.bank_account.as_deref()),
+            };
+            book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+        });
+        fits
     }
 
     /// True when both name a party and their similarity reaches the threshold.
@@ -828,7 +841,7 @@ impl<'a> Run<'a, '_> {
             // the payment date over at most MAX_EXAMINED_ITEMS of the payer's items: a payer with
             // thousands of open items costs no more than one with a few.
             let bank_date = self.bank[b].date.unwrap_or(i32::MAX);
-            let usable = |k: usize| Some(k) != forced && self.book_open[k] && self.book[k].open <= target && self.admissible(b, k);
+            let usable = |k: usize| Some(k) != forced && self.book_open[k] && self.book_fit[k].open <= target && self.admissible(b, k);
             let start = payer_items.partition_point(|&(d, _)| d < bank_date);
             let (mut lo, mut hi) = (start, start);
             let mut pool: Vec<usize> = Vec::new();

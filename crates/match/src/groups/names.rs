@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::name::{normalize_name, normalized_name_similarity};
@@ -23,13 +24,15 @@ impl NameId {
 
 /// Normalised names by spelling: payers repeat, and normalising (transliteration, legal forms,
 /// word order) was the costliest step of a view.
-pub(super) struct Names<'a> {
-    by_spelling: FxHashMap<&'a str, NameId>,
+pub(super) struct Names {
+    /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a cache
+    /// miss per comparison, the entries lying far apart.
+    by_spelling: FxHashMap<CompactString, NameId>,
     by_name: FxHashMap<Rc<str>, NameId>,
     names: Vec<Rc<str>>,
 }
 
-impl Default for Names<'_> {
+impl Default for Names {
     fn default() -> Self {
         let empty: Rc<str> = Rc::from("");
         let mut by_name = FxHashMap::default();
@@ -38,9 +41,9 @@ impl Default for Names<'_> {
     }
 }
 
-impl<'a> Names<'a> {
+impl Names {
     /// The id of the normalised `raw` name ([`NameId::EMPTY`] for none).
-    pub(super) fn id(&mut self, raw: Option<&'a str>) -> NameId {
+    pub(super) fn id(&mut self, raw: Option<&str>) -> NameId {
         let Some(raw) = raw else { return NameId::EMPTY };
         if let Some(&id) = self.by_spelling.get(raw) {
             return id;
@@ -56,7 +59,7 @@ impl<'a> Names<'a> {
                 id
             }
         };
-        self.by_spelling.insert(raw, id);
+        self.by_spelling.insert(CompactString::from(raw), id);
         id
     }
 

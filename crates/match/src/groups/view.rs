@@ -140,7 +140,7 @@ fn settlement_key(text: Option<&str>) -> Option<CompactString> {
 pub(super) fn bank_v<'a>(
     e: &'a BankEntry,
     accounts: Option<&'a AccountMap>,
-    names: &mut Names<'a>,
+    names: &mut Names,
     book_refs: &BookRefs,
     scratch: &mut Refs,
 ) -> BankV<'a> {
@@ -170,7 +170,7 @@ pub(super) fn bank_v<'a>(
 }
 
 /// The ledger line at position `k` of the book side; its references join `book_refs`.
-pub(super) fn ledger_v<'a>(l: &'a LedgerEntry, k: usize, names: &mut Names<'a>, book_refs: &mut BookRefs) -> BookV<'a> {
+pub(super) fn ledger_v<'a>(l: &'a LedgerEntry, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
     let mut found = Refs::new();
     if let Some(r) = l.reference.as_deref().and_then(classify_key) {
         push_key(&mut found, r);
@@ -197,7 +197,7 @@ pub(super) fn ledger_v<'a>(l: &'a LedgerEntry, k: usize, names: &mut Names<'a>, 
 }
 
 /// The open item at position `k` of the book side; its references join `book_refs`.
-pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &mut Names<'a>, book_refs: &mut BookRefs) -> BookV<'a> {
+pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
     let mut found = Refs::new();
     if let Some(r) = i.payment_reference.as_deref().and_then(classify_key) {
         push_key(&mut found, r);
@@ -215,6 +215,98 @@ pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &
         refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
         settlement: settlement_key(i.settlement_number.as_deref()),
         date: i.due_date.or(i.issue_date).map(|d| d.to_julian_day()),
+    }
+}
+
+/// GL account codes and bank account identifiers of the book side as small integers: the account
+/// check compares them for every candidate, and the strings lie far apart in memory.
+#[derive(Default)]
+pub(super) struct AccountKeys {
+    /// Copied inline (almost all fit): no cache miss on a far-away string per comparison.
+    ids: FxHashMap<CompactString, u32>,
+}
+
+/// No account given (no check).
+const ABSENT: u32 = u32::MAX;
+/// A bank-side account no book record names (equal to none).
+const UNKNOWN: u32 = u32::MAX - 1;
+
+impl AccountKeys {
+    fn add(&mut self, key: Option<&str>) -> u32 {
+        let Some(key) = key else { return ABSENT };
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(UNKNOWN).min(UNKNOWN - 1);
+        self.ids.insert(CompactString::from(key), id);
+        id
+    }
+
+    fn find(&self, key: &str) -> u32 {
+        self.ids.get(key).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// What the account check reads of a bank entry.
+    pub(super) fn bank_fit(&self, bank: &BankEntry, account_id: Option<&str>, gl: Option<&str>) -> BankFit {
+        BankFit {
+            currency: bank.currency,
+            debit: bank.direction == Direction::Debit,
+            gl: gl.map(|g| self.find(g)),
+            account_id: account_id.map(|a| self.find(a)),
+            account: self.find(bank.account.as_str()),
+        }
+    }
+
+    /// What the account check reads of a ledger line or open item, `open` and `signed` as in its
+    /// view.
+    pub(super) fn book_fit(&mut self, rec: Rec<'_>, currency: Currency, open: Decimal, signed: Decimal) -> BookFit {
+        let (gl, account) = match rec {
+            Rec::Ledger(l) => (self.add(Some(l.gl_account.as_str())), ABSENT),
+            Rec::Item(i) => (ABSENT, self.add(i.bank_account.as_deref())),
+        };
+        BookFit { open, currency, zero: signed.is_zero(), negative: signed.is_sign_negative(), gl, account }
+    }
+}
+
+/// What [`book_admissible_for`] reads of a bank entry, with accounts as [`AccountKeys`].
+#[derive(Clone, Copy)]
+pub(super) struct BankFit {
+    currency: Currency,
+    debit: bool,
+    gl: Option<u32>,
+    account_id: Option<u32>,
+    account: u32,
+}
+
+/// What [`book_admissible_for`] reads of a book record, with accounts as [`AccountKeys`], and its
+/// open amount (the subset search walks over thousands of them).
+#[derive(Clone, Copy)]
+pub(super) struct BookFit {
+    pub(super) open: Decimal,
+    currency: Currency,
+    zero: bool,
+    negative: bool,
+    gl: u32,
+    account: u32,
+}
+
+impl BankFit {
+    /// [`book_admissible_for`] on the keys.
+    pub(super) fn admits(&self, c: &BookFit) -> bool {
+        if c.currency != self.currency || c.zero || c.negative != self.debit {
+            return false;
+        }
+        if let (Some(gl), true) = (self.gl, c.gl != ABSENT) {
+            if c.gl != gl {
+                return false;
+            }
+        }
+        if let (Some(id), true) = (self.account_id, c.account != ABSENT) {
+            if c.account != id && c.account != self.account {
+                return false;
+            }
+        }
+        true
     }
 }
 
