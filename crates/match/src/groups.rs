@@ -32,7 +32,7 @@ use crate::reference::Refs;
 use names::{NameId, Names};
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
-use view::{bank_v, item_v, ledger_v, party_name, transaction_refs, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
+use view::{bank_v, item_v, ledger_v, party_name, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
 
 /// Rule names recorded on group matches.
 pub(crate) const SPLIT_PAYMENT: &str = "split_payment";
@@ -347,8 +347,7 @@ impl<'a> Run<'a, '_> {
                     continue;
                 };
                 let signed = d.direction.unwrap_or(e.direction).signed(money.amount());
-                let mut refs = Refs::new();
-                transaction_refs(&d.transaction, &mut refs);
+                let refs = self.bank[b].detail_refs.get(n).map_or(&[][..], |r| r.as_slice());
                 let name = self.names.id(party_name(&d.transaction));
                 let fits = |k: usize, chosen: &[(usize, Decimal)]| {
                     self.book_open[k]
@@ -358,8 +357,7 @@ impl<'a> Run<'a, '_> {
                 };
                 let mut hits: Vec<usize> = refs
                     .iter()
-                    .filter_map(|r| self.book_refs.find(&r.value))
-                    .flat_map(|r| self.book_refs.records(r).iter().copied())
+                    .flat_map(|&r| self.book_refs.records(r).iter().copied())
                     .filter(|&k| fits(k, &chosen) && self.config.within(signed, self.book[k].signed).is_some())
                     .collect();
                 hits.sort_unstable();

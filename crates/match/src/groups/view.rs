@@ -16,6 +16,9 @@ pub(super) struct BankV<'a> {
     pub(super) name: NameId,
     /// The references it quotes that some book record has (no other can find anything).
     pub(super) refs: RefIds,
+    /// Of a batch (two details or more), the references each detail quotes that some book record
+    /// has; else empty.
+    pub(super) detail_refs: Vec<RefIds>,
     pub(super) settlement: Option<CompactString>,
     pub(super) account_id: Option<&'a str>,
     pub(super) gl: Option<&'a str>,
@@ -146,8 +149,23 @@ pub(super) fn bank_v<'a>(
 ) -> BankV<'a> {
     scratch.clear();
     transaction_refs(&e.transaction, scratch);
-    for d in &e.details {
-        transaction_refs(&d.transaction, scratch);
+    let mut detail_refs = Vec::new();
+    if e.details.len() >= 2 {
+        // The batch pass looks each detail up by its own references: extracted once, here.
+        detail_refs.reserve_exact(e.details.len());
+        let mut own = Refs::new();
+        for d in &e.details {
+            own.clear();
+            transaction_refs(&d.transaction, &mut own);
+            detail_refs.push(book_refs.known(&own));
+            for r in own.drain(..) {
+                push_key(scratch, r);
+            }
+        }
+    } else {
+        for d in &e.details {
+            transaction_refs(&d.transaction, scratch);
+        }
     }
     if let Some(info) = e.additional_info.as_deref() {
         extract_keys(info, scratch);
@@ -162,6 +180,7 @@ pub(super) fn bank_v<'a>(
         signed: e.signed_amount(),
         name,
         refs: book_refs.known(scratch),
+        detail_refs,
         settlement: settlement_key(e.settlement_number.as_deref()),
         account_id: account.map(|a| a.id.as_str()),
         gl: account.map(|a| a.gl_account.code.as_str()),
