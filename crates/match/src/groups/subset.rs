@@ -23,7 +23,8 @@ pub(crate) struct SubsetResult {
 /// `i64` when no sum the search forms can leave it (almost always: cheaper adds and compares),
 /// else `i128`; either way no sum saturates but at the limits of `i128`, so both answer alike.
 struct Search<T> {
-    amounts: Vec<T>,
+    /// The amounts from the largest (ties by position): `sorted[k]` is at position `order[k]`.
+    sorted: Vec<T>,
     order: Vec<usize>,
     suffix: Vec<T>,
     low: T,
@@ -109,12 +110,13 @@ struct Settings {
 fn search<T: Amount>(ints: Vec<T>, target: T, limit: T, settings: Settings) -> SubsetResult {
     let mut order: Vec<usize> = (0..ints.len()).collect();
     order.sort_by(|&a, &b| ints[b].cmp(&ints[a]).then(a.cmp(&b)));
-    let mut suffix = vec![T::default(); order.len() + 1];
-    for k in (0..order.len()).rev() {
-        suffix[k] = suffix[k + 1].plus(ints[order[k]]);
+    let sorted: Vec<T> = order.iter().map(|&i| ints[i]).collect();
+    let mut suffix = vec![T::default(); sorted.len() + 1];
+    for k in (0..sorted.len()).rev() {
+        suffix[k] = suffix[k + 1].plus(sorted[k]);
     }
     let mut s = Search {
-        amounts: ints,
+        sorted,
         order,
         suffix,
         low: target.minus(limit),
@@ -136,7 +138,7 @@ impl<T: Amount> Search<T> {
     /// (recursively), then without it (the loop).
     fn visit(&mut self, mut k: usize, sum: T) -> bool {
         loop {
-            if k == self.order.len() || sum.plus(self.suffix[k]) < self.low {
+            if k == self.sorted.len() || sum.plus(self.suffix[k]) < self.low {
                 return true;
             }
             if self.out.steps >= self.budget {
@@ -144,10 +146,9 @@ impl<T: Amount> Search<T> {
                 return false;
             }
             self.out.steps += 1;
-            let i = self.order[k];
-            let with = sum.plus(self.amounts[i]);
+            let with = sum.plus(self.sorted[k]);
             if with <= self.high {
-                self.chosen.push(i);
+                self.chosen.push(self.order[k]);
                 if self.chosen.len() >= self.min_size && with >= self.low {
                     let mut subset: Vec<usize> = self.chosen.clone();
                     subset.sort_unstable();
