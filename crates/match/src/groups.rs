@@ -138,6 +138,28 @@ struct Group {
     ambiguous: bool,
 }
 
+/// The owners of the groups claiming one entry: the first, and whether any other differs from it.
+#[derive(Clone, Copy)]
+struct Claims {
+    first: usize,
+    mixed: bool,
+}
+
+impl Claims {
+    fn new(owner: usize) -> Claims {
+        Claims { first: owner, mixed: false }
+    }
+
+    fn add(&mut self, owner: usize) {
+        self.mixed |= owner != self.first;
+    }
+
+    /// True when an owner other than `owner` claims the entry.
+    fn other_than(&self, owner: usize) -> bool {
+        self.first != owner || self.mixed
+    }
+}
+
 struct Run<'a, 'c> {
     config: &'c GroupRules,
     now: Timestamp,
@@ -930,18 +952,18 @@ impl<'a> Run<'a, '_> {
     /// Records the groups that may match and whose members no other group of the pass claims;
     /// proposes the others.
     fn commit(&mut self, groups: Vec<Group>) {
-        let mut bank_owner: HashMap<usize, Vec<usize>> = HashMap::default();
-        let mut book_owner: HashMap<usize, Vec<usize>> = HashMap::default();
+        let mut bank_owner: HashMap<usize, Claims> = HashMap::default();
+        let mut book_owner: HashMap<usize, Claims> = HashMap::default();
         for g in groups.iter().filter(|g| g.auto || g.ambiguous) {
             for &b in &g.banks {
-                bank_owner.entry(b).or_default().push(g.owner);
+                bank_owner.entry(b).or_insert(Claims::new(g.owner)).add(g.owner);
             }
             for &(k, _) in &g.book {
-                book_owner.entry(k).or_default().push(g.owner);
+                book_owner.entry(k).or_insert(Claims::new(g.owner)).add(g.owner);
             }
         }
         let contested = |g: &Group| {
-            let other = |v: &Vec<usize>| v.iter().any(|&o| o != g.owner);
+            let other = |c: &Claims| c.other_than(g.owner);
             g.banks.iter().any(|b| bank_owner.get(b).is_some_and(other)) || g.book.iter().any(|(k, _)| book_owner.get(k).is_some_and(other))
         };
         let flags: Vec<bool> = groups.iter().map(contested).collect();
