@@ -47,6 +47,7 @@ pub(super) struct BookV<'a> {
     pub(super) signed: Decimal,
     pub(super) name: NameId,
     pub(super) refs: RefIds,
+    /// Of a ledger line (settlement groups join no open items).
     pub(super) settlement: Option<CompactString>,
     pub(super) date: Option<i32>,
 }
@@ -232,7 +233,8 @@ pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &
         signed: i.settling_direction().signed(remaining),
         name: names.id(i.counterparty.as_deref()),
         refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
-        settlement: settlement_key(i.settlement_number.as_deref()),
+        // Settlement groups join bank entries and ledger lines only.
+        settlement: None,
         date: i.due_date.or(i.issue_date).map(|d| d.to_julian_day()),
     }
 }
