@@ -8,6 +8,7 @@
 //! ambiguous). So the result never depends on the input order. See `docs/matching.md`.
 
 mod config;
+mod names;
 mod subset;
 #[cfg(test)]
 mod tests;
@@ -27,9 +28,11 @@ pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
+use crate::reference::Refs;
+use names::{NameId, Names};
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
-use view::{bank_v, item_v, ledger_v, party_name, transaction_refs, BankV, BookV, Rec};
+use view::{bank_v, item_v, ledger_v, party_name, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
 
 /// Rule names recorded on group matches.
 pub(crate) const SPLIT_PAYMENT: &str = "split_payment";
@@ -135,6 +138,28 @@ struct Group {
     ambiguous: bool,
 }
 
+/// The owners of the groups claiming one entry: the first, and whether any other differs from it.
+#[derive(Clone, Copy)]
+struct Claims {
+    first: usize,
+    mixed: bool,
+}
+
+impl Claims {
+    fn new(owner: usize) -> Claims {
+        Claims { first: owner, mixed: false }
+    }
+
+    fn add(&mut self, owner: usize) {
+        self.mixed |= owner != self.first;
+    }
+
+    /// True when an owner other than `owner` claims the entry.
+    fn other_than(&self, owner: usize) -> bool {
+        self.first != owner || self.mixed
+    }
+}
+
 struct Run<'a, 'c> {
     config: &'c GroupRules,
     now: Timestamp,
@@ -145,7 +170,13 @@ struct Run<'a, 'c> {
     book_open: Vec<bool>,
     /// Bank entries already proposed by an earlier pass: later passes leave them alone.
     bank_proposed: Vec<bool>,
-    by_ref: HashMap<String, Vec<usize>>,
+    /// The normalised names of the views.
+    names: Names,
+    /// The references of the book records, with the records quoting each.
+    book_refs: BookRefs,
+    /// What the account check reads, by bank and by book position.
+    bank_fit: Vec<BankFit>,
+    book_fit: Vec<BookFit>,
     /// Entries quoting one item and paying more: (bank, item, the overpayment proposal made when
     /// the payer's other open items do not make up the rest).
     paid_more: Vec<(usize, usize, Group)>,
@@ -173,15 +204,20 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
     let ledger_in: Vec<&LedgerEntry> = ledger_order.iter().map(|&k| input.ledger[k]).collect();
     let items_in: Vec<(&OpenItem, Decimal)> = item_order.iter().map(|&k| input.items[k]).collect();
 
-    let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts)).collect();
-    let mut book: Vec<BookV<'_>> = ledger_in.iter().map(|l| ledger_v(l)).collect();
-    book.extend(items_in.iter().map(|(i, r)| item_v(i, *r)));
-    let mut by_ref: HashMap<String, Vec<usize>> = HashMap::default();
-    for (k, b) in book.iter().enumerate() {
-        for r in &b.refs {
-            by_ref.entry(r.clone()).or_default().push(k);
-        }
+    let mut names = Names::default();
+    let mut book_refs = BookRefs::default();
+    let mut book: Vec<BookV<'_>> = Vec::with_capacity(ledger_in.len() + items_in.len());
+    for l in &ledger_in {
+        book.push(ledger_v(l, book.len(), &mut names, &mut book_refs));
     }
+    for &(i, r) in &items_in {
+        book.push(item_v(i, r, book.len(), &mut names, &mut book_refs));
+    }
+    let mut scratch = Refs::new();
+    let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts, &mut names, &book_refs, &mut scratch)).collect();
+    let mut accounts = AccountKeys::default();
+    let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
+    let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id, v.gl)).collect();
     let mut run = Run {
         config,
         now,
@@ -191,7 +227,10 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         bank_proposed: vec![false; bank.len()],
         bank,
         book,
-        by_ref,
+        names,
+        book_refs,
+        bank_fit,
+        book_fit,
         paid_more: Vec::new(),
         new_ids: HashSet::default(),
         out: GroupOutcome::default(),
@@ -222,22 +261,23 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
 }
 
 impl<'a> Run<'a, '_> {
+    /// [`book_admissible_for`], on keys read side by side.
     fn admissible(&self, b: usize, k: usize) -> bool {
-        let (bv, c) = (&self.bank[b], &self.book[k]);
-        let (ledger_gl, item_account) = match c.rec {
-            Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
-            Rec::Item(i) => (None, i.bank_account.as_deref()),
-        };
-        book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+        let fits = self.bank_fit[b].admits(&self.book_fit[k]);
+        debug_assert_eq!(fits, {
+            let (bv, c) = (&self.bank[b], &self.book[k]);
+            let (ledger_gl, item_account) = match c.rec {
+                Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
+                Rec::Item(i) => (None, i.bank_account.as_deref()),
+            };
+            book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+        });
+        fits
     }
 
-    /// Name similarity when both name a party and it reaches the threshold.
-    fn same_party(&self, a: &str, b: &str) -> Option<f64> {
-        if a.is_empty() || b.is_empty() {
-            return None;
-        }
-        let s = normalized_name_similarity(a, b);
-        (s >= self.config.name_similarity).then_some(s)
+    /// True when both name a party and their similarity reaches the threshold.
+    fn same_party(&self, a: NameId, b: NameId) -> bool {
+        self.names.same_party(a, b, self.config.name_similarity)
     }
 
     fn cur(&self, b: usize) -> Currency {
@@ -295,9 +335,23 @@ impl<'a> Run<'a, '_> {
     /// A batch entry whose every detail finds its own ledger line or open item: by a reference the
     /// detail quotes (amount within the tolerance), else by equal amount and the payer's name.
     fn batches(&mut self) -> Vec<Group> {
+        // Open book records by amount, only for the amounts of batch details: a list for every
+        // amount on the book side would cost an allocation per record.
         let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::default();
-        for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
-            by_amount.entry((c.currency, c.signed.normalize())).or_default().push(k);
+        for b in (0..self.bank.len()).filter(|&b| self.bank_open[b] && self.bank[b].e.details.len() >= 2) {
+            let e = self.bank[b].e;
+            for d in &e.details {
+                if let Some(money) = d.amount.as_ref().filter(|m| m.currency() == e.currency) {
+                    by_amount.entry((e.currency, d.direction.unwrap_or(e.direction).signed(money.amount()).normalize())).or_default();
+                }
+            }
+        }
+        if !by_amount.is_empty() {
+            for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
+                if let Some(list) = by_amount.get_mut(&(c.currency, c.signed.normalize())) {
+                    list.push(k);
+                }
+            }
         }
         let mut groups = Vec::new();
         for b in 0..self.bank.len() {
@@ -315,9 +369,8 @@ impl<'a> Run<'a, '_> {
                     continue;
                 };
                 let signed = d.direction.unwrap_or(e.direction).signed(money.amount());
-                let mut refs = Vec::new();
-                transaction_refs(&d.transaction, &mut refs);
-                let name = party_name(&d.transaction);
+                let refs = self.bank[b].detail_refs.get(n).map_or(&[][..], |r| r.as_slice());
+                let name = self.names.id(party_name(&d.transaction));
                 let fits = |k: usize, chosen: &[(usize, Decimal)]| {
                     self.book_open[k]
                         && !chosen.iter().any(|c| c.0 == k)
@@ -326,7 +379,7 @@ impl<'a> Run<'a, '_> {
                 };
                 let mut hits: Vec<usize> = refs
                     .iter()
-                    .flat_map(|r| self.by_ref.get(r).into_iter().flatten().copied())
+                    .flat_map(|&r| self.book_refs.records(r).iter().copied())
                     .filter(|&k| fits(k, &chosen) && self.config.within(signed, self.book[k].signed).is_some())
                     .collect();
                 hits.sort_unstable();
@@ -341,7 +394,7 @@ impl<'a> Run<'a, '_> {
                         .into_iter()
                         .flatten()
                         .copied()
-                        .filter(|&k| fits(k, &chosen) && self.same_party(&name, &self.book[k].name).is_some())
+                        .filter(|&k| fits(k, &chosen) && self.same_party(name, self.book[k].name))
                         .collect();
                     how = "amount and name";
                 } else {
@@ -402,10 +455,10 @@ impl<'a> Run<'a, '_> {
     /// Bank entries and ledger lines sharing a settlement number, three or more in all, on one
     /// bank account and currency.
     fn settlement_groups(&mut self) -> Vec<Group> {
-        let mut banks: BTreeMap<(&str, String, &str), Vec<usize>> = BTreeMap::new();
+        let mut banks: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
         for (b, v) in self.bank.iter().enumerate().filter(|(b, _)| self.bank_open[*b]) {
             if let Some(s) = v.settlement.as_deref() {
-                banks.entry((s, v.account_label().to_owned(), v.e.currency.code())).or_default().push(b);
+                banks.entry((s, v.account_label(), v.e.currency.code())).or_default().push(b);
             }
         }
         let mut ledgers: HashMap<&str, Vec<usize>> = HashMap::default();
@@ -476,7 +529,7 @@ impl<'a> Run<'a, '_> {
         let mut hits: Vec<usize> = self.bank[b]
             .refs
             .iter()
-            .flat_map(|r| self.by_ref.get(r).into_iter().flatten().copied())
+            .flat_map(|&r| self.book_refs.records(r).iter().copied())
             .filter(|&k| self.book_open[k] && self.admissible(b, k))
             .collect();
         hits.sort_unstable();
@@ -486,7 +539,7 @@ impl<'a> Run<'a, '_> {
 
     fn quoted(&self, b: usize, k: usize) -> &str {
         let refs = &self.bank[b].refs;
-        self.book[k].refs.iter().find(|r| refs.contains(r)).map_or("", String::as_str)
+        self.book[k].refs.iter().find(|r| refs.contains(r)).map_or("", |&r| self.book_refs.value(r))
     }
 
     /// Split payments by the references an entry quotes, and partial payments of one item.
@@ -606,7 +659,10 @@ impl<'a> Run<'a, '_> {
             if by_ref {
                 components.push(component("reference", 1.0, 2.0));
             }
-            if let Some(sim) = s.iter().map(|&(k, _)| normalized_name_similarity(&self.bank[b].name, &self.book[k].name)).reduce(f64::min) {
+            let bank_name = self.names.get(self.bank[b].name);
+            if let Some(sim) =
+                s.iter().map(|&(k, _)| normalized_name_similarity(bank_name, self.names.get(self.book[k].name))).reduce(f64::min)
+            {
                 if !self.bank[b].name.is_empty() {
                     components.push(component("name", sim, 1.0));
                 }
@@ -633,10 +689,10 @@ impl<'a> Run<'a, '_> {
         let open = self.book[k].open;
         let cur = item.currency;
         // The same payer: names that are given must agree with the first one given.
-        let first_name = bs.iter().map(|&b| self.bank[b].name.as_str()).find(|n| !n.is_empty());
+        let first_name = bs.iter().map(|&b| self.bank[b].name).find(|n| !n.is_empty());
         // And one bank account: a record belongs to one account.
         let same_payer = bs.iter().all(|&b| {
-            (self.bank[b].name.is_empty() || first_name.is_none_or(|f| self.same_party(f, &self.bank[b].name).is_some()))
+            (self.bank[b].name.is_empty() || first_name.is_none_or(|f| self.same_party(f, self.bank[b].name)))
                 && self.bank[b].account_label() == self.bank[bs[0]].account_label()
         });
         let sum = self.bank_sum(bs).abs();
@@ -733,21 +789,21 @@ impl<'a> Run<'a, '_> {
     fn by_subset(&mut self) -> Vec<Group> {
         // Open items by normalised name, and names by word, to find a payer's items without
         // comparing every name.
-        let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut by_name: BTreeMap<NameId, Vec<usize>> = BTreeMap::new();
         for (k, c) in self.book.iter().enumerate() {
             if self.book_open[k] && c.item().is_some() && !c.name.is_empty() {
-                by_name.entry(c.name.as_str()).or_default().push(k);
+                by_name.entry(c.name).or_default().push(k);
             }
         }
-        let mut by_word: HashMap<&str, Vec<&str>> = HashMap::default();
-        for name in by_name.keys() {
-            for w in name.split(' ').filter(|w| w.len() >= 3) {
+        let mut by_word: HashMap<&str, Vec<NameId>> = HashMap::default();
+        for &name in by_name.keys() {
+            for w in self.names.get(name).split(' ').filter(|w| w.len() >= 3) {
                 by_word.entry(w).or_default().push(name);
             }
         }
         let mut groups = Vec::new();
         let mut notes = Vec::new();
-        let mut payer_items: HashMap<String, Vec<(i32, usize)>> = HashMap::default();
+        let mut payer_items: HashMap<NameId, Vec<(i32, usize)>> = HashMap::default();
         let mut paid_more: BTreeMap<usize, (usize, Group)> =
             std::mem::take(&mut self.paid_more).into_iter().map(|(b, k, g)| (b, (k, g))).collect();
         for b in 0..self.bank.len() {
@@ -757,8 +813,8 @@ impl<'a> Run<'a, '_> {
             }
             // The payer: the bank entry's name, else the quoted item's counterparty.
             let name = match (&quoted, self.bank[b].name.is_empty()) {
-                (Some((k, _)), true) => self.book[*k].name.clone(),
-                _ => self.bank[b].name.clone(),
+                (Some((k, _)), true) => self.book[*k].name,
+                _ => self.bank[b].name,
             };
             if name.is_empty() {
                 groups.extend(quoted.map(|(_, g)| g));
@@ -766,14 +822,14 @@ impl<'a> Run<'a, '_> {
             }
             // The payer's open items, once per payer and sorted by due date: payers pay many
             // times, and comparing names is the costly part of the search.
-            let payer_items = payer_items.entry(name.clone()).or_insert_with(|| {
-                let mut names: Vec<&str> = Vec::new();
-                if let Some((&n, _)) = by_name.get_key_value(name.as_str()) {
-                    names.push(n);
+            let payer_items = payer_items.entry(name).or_insert_with(|| {
+                let mut names: Vec<NameId> = Vec::new();
+                if by_name.contains_key(&name) {
+                    names.push(name);
                 }
-                for w in name.split(' ').filter(|w| w.len() >= 3) {
+                for w in self.names.get(name).split(' ').filter(|w| w.len() >= 3) {
                     for &n in by_word.get(w).filter(|l| l.len() <= MAX_NAMES_PER_WORD).into_iter().flatten() {
-                        if !names.contains(&n) && self.same_party(&name, n).is_some() {
+                        if !names.contains(&n) && self.same_party(name, n) {
                             names.push(n);
                         }
                     }
@@ -805,7 +861,7 @@ impl<'a> Run<'a, '_> {
             // the payment date over at most MAX_EXAMINED_ITEMS of the payer's items: a payer with
             // thousands of open items costs no more than one with a few.
             let bank_date = self.bank[b].date.unwrap_or(i32::MAX);
-            let usable = |k: usize| Some(k) != forced && self.book_open[k] && self.book[k].open <= target && self.admissible(b, k);
+            let usable = |k: usize| Some(k) != forced && self.book_open[k] && self.book_fit[k].open <= target && self.admissible(b, k);
             let start = payer_items.partition_point(|&(d, _)| d < bank_date);
             let (mut lo, mut hi) = (start, start);
             let mut pool: Vec<usize> = Vec::new();
@@ -845,16 +901,18 @@ impl<'a> Run<'a, '_> {
             found.cut |= cut;
             let mut head = match forced {
                 Some(k) => format!(
-                    "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {name} (name similarity at least {})",
+                    "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {} (name similarity at least {})",
                     self.bank[b].signed,
                     self.cur(b),
                     self.quoted(b, k),
                     self.book[k].id,
                     self.book[k].open,
+                    self.names.get(name),
                     self.config.name_similarity
                 ),
                 None => format!(
-                    "no usable reference; {total} open item(s) of the payer {name} (name similarity at least {})",
+                    "no usable reference; {total} open item(s) of the payer {} (name similarity at least {})",
+                    self.names.get(name),
                     self.config.name_similarity
                 ),
             };
@@ -894,18 +952,18 @@ impl<'a> Run<'a, '_> {
     /// Records the groups that may match and whose members no other group of the pass claims;
     /// proposes the others.
     fn commit(&mut self, groups: Vec<Group>) {
-        let mut bank_owner: HashMap<usize, Vec<usize>> = HashMap::default();
-        let mut book_owner: HashMap<usize, Vec<usize>> = HashMap::default();
+        let mut bank_owner: HashMap<usize, Claims> = HashMap::default();
+        let mut book_owner: HashMap<usize, Claims> = HashMap::default();
         for g in groups.iter().filter(|g| g.auto || g.ambiguous) {
             for &b in &g.banks {
-                bank_owner.entry(b).or_default().push(g.owner);
+                bank_owner.entry(b).or_insert(Claims::new(g.owner)).add(g.owner);
             }
             for &(k, _) in &g.book {
-                book_owner.entry(k).or_default().push(g.owner);
+                book_owner.entry(k).or_insert(Claims::new(g.owner)).add(g.owner);
             }
         }
         let contested = |g: &Group| {
-            let other = |v: &Vec<usize>| v.iter().any(|&o| o != g.owner);
+            let other = |c: &Claims| c.other_than(g.owner);
             g.banks.iter().any(|b| bank_owner.get(b).is_some_and(other)) || g.book.iter().any(|(k, _)| book_owner.get(k).is_some_and(other))
         };
         let flags: Vec<bool> = groups.iter().map(contested).collect();

@@ -18,20 +18,47 @@ pub(crate) struct SubsetResult {
     pub(crate) cut: bool,
 }
 
-/// Amounts as integers at one common scale: the search adds millions of them, and an `i128` add is
-/// far cheaper than a `Decimal` one. Exact: every value is rescaled without rounding.
-struct Search {
-    amounts: Vec<i128>,
+/// Amounts as integers at one common scale: the search adds millions of them, and an integer add
+/// is far cheaper than a `Decimal` one. Exact: every value is rescaled without rounding. `T` is
+/// `i64` when no sum the search forms can leave it (almost always: cheaper adds and compares),
+/// else `i128`; either way no sum saturates but at the limits of `i128`, so both answer alike.
+struct Search<T> {
+    /// The amounts from the largest (ties by position): `sorted[k]` is at position `order[k]`.
+    sorted: Vec<T>,
     order: Vec<usize>,
-    suffix: Vec<i128>,
-    low: i128,
-    high: i128,
-    target: i128,
+    suffix: Vec<T>,
+    low: T,
+    high: T,
+    target: T,
     budget: u64,
     max_solutions: usize,
     min_size: usize,
     chosen: Vec<usize>,
     out: SubsetResult,
+}
+
+/// The integer type a search adds in.
+trait Amount: Copy + Ord + Default {
+    fn plus(self, other: Self) -> Self;
+    fn minus(self, other: Self) -> Self;
+}
+
+impl Amount for i64 {
+    fn plus(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn minus(self, other: Self) -> Self {
+        self.saturating_sub(other)
+    }
+}
+
+impl Amount for i128 {
+    fn plus(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn minus(self, other: Self) -> Self {
+        self.saturating_sub(other)
+    }
 }
 
 /// Searches the subsets of `amounts` (positive, unsigned) of at least `min_size` elements whose sum lies
@@ -54,65 +81,95 @@ pub(crate) fn subset_sums(
         // Amounts near the limits of `Decimal` at very different scales: nothing is searched.
         return SubsetResult { cut: true, ..SubsetResult::default() };
     };
+    // Every sum formed is within twice the total of the amounts of zero, and the bounds are the
+    // target plus or minus the limit: when all that fits, `i64` adds exactly as `i128` does.
+    let reach = ints
+        .iter()
+        .fold(0u128, |acc, a| acc.saturating_add(a.unsigned_abs()))
+        .saturating_mul(2)
+        .saturating_add(target.unsigned_abs())
+        .saturating_add(limit.unsigned_abs());
+    let settings = Settings { budget, max_solutions, min_size };
+    if reach <= i64::MAX as u128 {
+        let narrow = |v: i128| i64::try_from(v).unwrap_or_default();
+        search(ints.into_iter().map(narrow).collect(), narrow(target), narrow(limit), settings)
+    } else {
+        search(ints, target, limit, settings)
+    }
+}
+
+/// The bounds of one search.
+#[derive(Clone, Copy)]
+struct Settings {
+    budget: u64,
+    max_solutions: usize,
+    min_size: usize,
+}
+
+/// The search over amounts already in one integer type.
+fn search<T: Amount>(ints: Vec<T>, target: T, limit: T, settings: Settings) -> SubsetResult {
     let mut order: Vec<usize> = (0..ints.len()).collect();
     order.sort_by(|&a, &b| ints[b].cmp(&ints[a]).then(a.cmp(&b)));
-    let mut suffix = vec![0i128; order.len() + 1];
-    for k in (0..order.len()).rev() {
-        suffix[k] = suffix[k + 1].saturating_add(ints[order[k]]);
+    let sorted: Vec<T> = order.iter().map(|&i| ints[i]).collect();
+    let mut suffix = vec![T::default(); sorted.len() + 1];
+    for k in (0..sorted.len()).rev() {
+        suffix[k] = suffix[k + 1].plus(sorted[k]);
     }
     let mut s = Search {
-        amounts: ints,
+        sorted,
         order,
         suffix,
-        low: target.saturating_sub(limit),
-        high: target.saturating_add(limit),
+        low: target.minus(limit),
+        high: target.plus(limit),
         target,
-        budget,
-        max_solutions: max_solutions.max(2),
-        min_size: min_size.max(1),
+        budget: settings.budget,
+        max_solutions: settings.max_solutions.max(2),
+        min_size: settings.min_size.max(1),
         chosen: Vec::new(),
         out: SubsetResult::default(),
     };
-    s.visit(0, 0);
+    s.visit(0, T::default());
     s.out
 }
 
-impl Search {
+impl<T: Amount> Search<T> {
     /// Returns false to stop the whole search. A subset is recorded when its last element is
-    /// added, so each is seen once.
-    fn visit(&mut self, k: usize, sum: i128) -> bool {
-        if k == self.order.len() || sum.saturating_add(self.suffix[k]) < self.low {
-            return true;
-        }
-        if self.out.steps >= self.budget {
-            self.out.cut = true;
-            return false;
-        }
-        self.out.steps += 1;
-        let i = self.order[k];
-        let with = sum.saturating_add(self.amounts[i]);
-        if with <= self.high {
-            self.chosen.push(i);
-            if self.chosen.len() >= self.min_size && with >= self.low {
-                let mut subset: Vec<usize> = self.chosen.clone();
-                subset.sort_unstable();
-                if with == self.target {
-                    self.out.exact.push(subset);
-                    if self.out.exact.len() >= self.max_solutions {
-                        self.chosen.pop();
-                        return false;
-                    }
-                } else if self.out.near.len() < self.max_solutions {
-                    self.out.near.push(subset);
-                }
+    /// added, so each is seen once. Positions from `k` on, each first with the amount at `k`
+    /// (recursively), then without it (the loop).
+    fn visit(&mut self, mut k: usize, sum: T) -> bool {
+        loop {
+            if k == self.sorted.len() || sum.plus(self.suffix[k]) < self.low {
+                return true;
             }
-            let go_on = self.visit(k + 1, with);
-            self.chosen.pop();
-            if !go_on {
+            if self.out.steps >= self.budget {
+                self.out.cut = true;
                 return false;
             }
+            self.out.steps += 1;
+            let with = sum.plus(self.sorted[k]);
+            if with <= self.high {
+                self.chosen.push(self.order[k]);
+                if self.chosen.len() >= self.min_size && with >= self.low {
+                    let mut subset: Vec<usize> = self.chosen.clone();
+                    subset.sort_unstable();
+                    if with == self.target {
+                        self.out.exact.push(subset);
+                        if self.out.exact.len() >= self.max_solutions {
+                            self.chosen.pop();
+                            return false;
+                        }
+                    } else if self.out.near.len() < self.max_solutions {
+                        self.out.near.push(subset);
+                    }
+                }
+                let go_on = self.visit(k + 1, with);
+                self.chosen.pop();
+                if !go_on {
+                    return false;
+                }
+            }
+            k += 1;
         }
-        self.visit(k + 1, sum)
     }
 }
 
@@ -160,6 +217,15 @@ mod tests {
         assert_eq!(r.exact, vec![vec![0, 1]]);
         let r = subset_sums(&[Decimal::MAX, Decimal::new(1, 28)], Decimal::ONE, Decimal::ZERO, 2, 100, 5);
         assert!(r.cut && r.exact.is_empty());
+    }
+
+    #[test]
+    fn amounts_beyond_i64_are_searched_in_i128() {
+        let big = |v: i128| Decimal::from_i128_with_scale(v, 2);
+        let amounts = [big(1 << 70), big(3), big(1 << 70), big(5)];
+        let r = subset_sums(&amounts, big((1 << 71) + 3), Decimal::ZERO, 2, 1_000, 5);
+        assert_eq!(r.exact, vec![vec![0, 1, 2]]);
+        assert!(!r.cut);
     }
 
     proptest::proptest! {

@@ -2,17 +2,24 @@
 //! (of the entry and of each batch detail) and settlement numbers, and the account check.
 
 use bankrec_model::{is_placeholder_reference, AccountMap, BankEntry, Currency, Decimal, Direction, LedgerEntry, OpenItem, Transaction};
+use compact_str::CompactString;
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
-use crate::name::normalize_name;
-use crate::reference::{classify_reference, extract_references, normalize_reference, MIN_REFERENCE_LEN};
+use super::names::{NameId, Names};
+use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// A bank entry ready to group.
 pub(super) struct BankV<'a> {
     pub(super) e: &'a BankEntry,
     pub(super) signed: Decimal,
-    pub(super) name: String,
-    pub(super) refs: Vec<String>,
-    pub(super) settlement: Option<String>,
+    pub(super) name: NameId,
+    /// The references it quotes that some book record has (no other can find anything).
+    pub(super) refs: RefIds,
+    /// Of a batch (two details or more), the references each detail quotes that some book record
+    /// has; else empty.
+    pub(super) detail_refs: Vec<RefIds>,
+    pub(super) settlement: Option<CompactString>,
     pub(super) account_id: Option<&'a str>,
     pub(super) gl: Option<&'a str>,
     pub(super) date: Option<i32>,
@@ -38,9 +45,10 @@ pub(super) struct BookV<'a> {
     pub(super) currency: Currency,
     pub(super) open: Decimal,
     pub(super) signed: Decimal,
-    pub(super) name: String,
-    pub(super) refs: Vec<String>,
-    pub(super) settlement: Option<String>,
+    pub(super) name: NameId,
+    pub(super) refs: RefIds,
+    /// Of a ledger line (settlement groups join no open items).
+    pub(super) settlement: Option<CompactString>,
     pub(super) date: Option<i32>,
 }
 
@@ -53,69 +61,127 @@ impl BookV<'_> {
     }
 }
 
-fn push_ref(value: String, out: &mut Vec<String>) {
-    if value.len() >= MIN_REFERENCE_LEN && !out.contains(&value) {
-        out.push(value);
+/// A reference of a book record: its position in [`BookRefs`].
+pub(super) type RefId = u32;
+/// The references of one entry or record, one to three, inline.
+pub(super) type RefIds = SmallVec<[RefId; 2]>;
+
+/// The references of the book records, each value once, with the records quoting it: the bank
+/// side looks its references up here (no string copies per entry, one table for all lookups).
+#[derive(Default)]
+pub(super) struct BookRefs {
+    ids: FxHashMap<CompactString, RefId>,
+    values: Vec<CompactString>,
+    records: Vec<SmallVec<[usize; 1]>>,
+}
+
+impl BookRefs {
+    fn add(&mut self, value: CompactString, k: usize) -> RefId {
+        let next = RefId::try_from(self.values.len()).unwrap_or(RefId::MAX);
+        let id = *self.ids.entry(value).or_insert_with_key(|v| {
+            self.values.push(v.clone());
+            self.records.push(SmallVec::new());
+            next
+        });
+        self.records[id as usize].push(k);
+        id
+    }
+
+    /// The id of a reference value some book record has.
+    pub(super) fn find(&self, value: &str) -> Option<RefId> {
+        self.ids.get(value).copied()
+    }
+
+    pub(super) fn value(&self, id: RefId) -> &str {
+        self.values.get(id as usize).map_or("", CompactString::as_str)
+    }
+
+    /// Positions of the book records with this reference, ascending.
+    pub(super) fn records(&self, id: RefId) -> &[usize] {
+        self.records.get(id as usize).map_or(&[], |r| r.as_slice())
+    }
+
+    /// The ids of the values some book record has, in order.
+    pub(super) fn known(&self, refs: &Refs) -> RefIds {
+        refs.iter().filter_map(|r| self.find(&r.value)).collect()
     }
 }
 
 /// The references of one transaction (entry or batch detail): structured ones, then those found in
-/// the remittance text.
-pub(super) fn transaction_refs(t: &Transaction, out: &mut Vec<String>) {
+/// the remittance text; appended to `out` without repeats.
+pub(super) fn transaction_refs(t: &Transaction, out: &mut Refs) {
     for c in &t.remittance.creditor_refs {
-        if let Some(r) = classify_reference(&c.reference) {
-            push_ref(r.value, out);
+        if let Some(r) = classify_key(&c.reference) {
+            push_key(out, r);
         }
     }
     for d in &t.remittance.documents {
-        if let Some(r) = classify_reference(&d.number) {
-            push_ref(r.value, out);
+        if let Some(r) = classify_key(&d.number) {
+            push_key(out, r);
         }
     }
     if let Some(e2e) = t.refs.end_to_end_id.as_deref().filter(|s| !is_placeholder_reference(s)) {
-        push_ref(normalize_reference(e2e), out);
+        push_key(out, RefKey { value: normalize_key(e2e), kind: ReferenceKind::EndToEndId });
     }
     for line in t.remittance.unstructured.iter().chain(&t.remittance.additional) {
-        for r in extract_references(line) {
-            push_ref(r.value, out);
-        }
+        extract_keys(line, out);
     }
     if let Some(info) = t.additional_info.as_deref() {
-        for r in extract_references(info) {
-            push_ref(r.value, out);
-        }
+        extract_keys(info, out);
     }
 }
 
-pub(super) fn party_name(t: &Transaction) -> String {
-    t.counterparty.as_ref().and_then(|p| p.name.as_deref()).map(normalize_name).unwrap_or_default()
+/// The counterparty name a transaction gives.
+pub(super) fn party_name(t: &Transaction) -> Option<&str> {
+    t.counterparty.as_ref().and_then(|p| p.name.as_deref())
 }
 
-fn settlement_key(text: Option<&str>) -> Option<String> {
-    text.map(normalize_reference).filter(|s| !s.is_empty())
+fn settlement_key(text: Option<&str>) -> Option<CompactString> {
+    text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
-pub(super) fn bank_v<'a>(e: &'a BankEntry, accounts: Option<&'a AccountMap>) -> BankV<'a> {
-    let mut refs = Vec::new();
-    transaction_refs(&e.transaction, &mut refs);
-    for d in &e.details {
-        transaction_refs(&d.transaction, &mut refs);
+/// `scratch` is a buffer for the references the entry quotes, cleared here.
+pub(super) fn bank_v<'a>(
+    e: &'a BankEntry,
+    accounts: Option<&'a AccountMap>,
+    names: &mut Names,
+    book_refs: &BookRefs,
+    scratch: &mut Refs,
+) -> BankV<'a> {
+    scratch.clear();
+    transaction_refs(&e.transaction, scratch);
+    let mut detail_refs = Vec::new();
+    if e.details.len() >= 2 {
+        // The batch pass looks each detail up by its own references: extracted once, here.
+        detail_refs.reserve_exact(e.details.len());
+        let mut own = Refs::new();
+        for d in &e.details {
+            own.clear();
+            transaction_refs(&d.transaction, &mut own);
+            detail_refs.push(book_refs.known(&own));
+            for r in own.drain(..) {
+                push_key(scratch, r);
+            }
+        }
+    } else {
+        for d in &e.details {
+            transaction_refs(&d.transaction, scratch);
+        }
     }
     if let Some(info) = e.additional_info.as_deref() {
-        for r in extract_references(info) {
-            push_ref(r.value, &mut refs);
-        }
+        extract_keys(info, scratch);
     }
-    let mut name = party_name(&e.transaction);
+    let mut name = names.id(party_name(&e.transaction));
     if name.is_empty() {
-        name = e.counterparty().and_then(|p| p.name.as_deref()).map(normalize_name).unwrap_or_default();
+        name = names.id(e.counterparty().and_then(|p| p.name.as_deref()));
     }
     let account = accounts.and_then(|m| m.by_identifier(&e.account));
     BankV {
         e,
         signed: e.signed_amount(),
         name,
-        refs,
+        refs: book_refs.known(scratch),
+        detail_refs,
         settlement: settlement_key(e.settlement_number.as_deref()),
         account_id: account.map(|a| a.id.as_str()),
         gl: account.map(|a| a.gl_account.code.as_str()),
@@ -123,15 +189,18 @@ pub(super) fn bank_v<'a>(e: &'a BankEntry, accounts: Option<&'a AccountMap>) -> 
     }
 }
 
-pub(super) fn ledger_v(l: &LedgerEntry) -> BookV<'_> {
-    let mut refs = Vec::new();
-    if let Some(r) = l.reference.as_deref().and_then(classify_reference) {
-        push_ref(r.value, &mut refs);
+/// The ledger line at position `k` of the book side; its references join `book_refs`.
+pub(super) fn ledger_v<'a>(l: &'a LedgerEntry, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
+    let mut found = Refs::new();
+    if let Some(r) = l.reference.as_deref().and_then(classify_key) {
+        push_key(&mut found, r);
     }
     if let Some(text) = l.description.as_deref() {
         // Only check-digit-validated references from free text, as in the one-to-one rules.
-        for r in extract_references(text).into_iter().filter(|r| r.kind.is_check_digit_validated()) {
-            push_ref(r.value, &mut refs);
+        let mut extracted = Refs::new();
+        extract_keys(text, &mut extracted);
+        for r in extracted.into_iter().filter(|r| r.kind.is_check_digit_validated()) {
+            push_key(&mut found, r);
         }
     }
     BookV {
@@ -140,20 +209,21 @@ pub(super) fn ledger_v(l: &LedgerEntry) -> BookV<'_> {
         currency: l.currency,
         open: l.amount,
         signed: l.signed_amount(),
-        name: l.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
-        refs,
+        name: names.id(l.counterparty.as_deref()),
+        refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
         settlement: settlement_key(l.settlement_number.as_deref()),
         date: Some(l.date.to_julian_day()),
     }
 }
 
-pub(super) fn item_v(i: &OpenItem, remaining: Decimal) -> BookV<'_> {
-    let mut refs = Vec::new();
-    if let Some(r) = i.payment_reference.as_deref().and_then(classify_reference) {
-        push_ref(r.value, &mut refs);
+/// The open item at position `k` of the book side; its references join `book_refs`.
+pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
+    let mut found = Refs::new();
+    if let Some(r) = i.payment_reference.as_deref().and_then(classify_key) {
+        push_key(&mut found, r);
     }
-    if let Some(r) = classify_reference(&i.number) {
-        push_ref(r.value, &mut refs);
+    if let Some(r) = classify_key(&i.number) {
+        push_key(&mut found, r);
     }
     BookV {
         rec: Rec::Item(i),
@@ -161,10 +231,103 @@ pub(super) fn item_v(i: &OpenItem, remaining: Decimal) -> BookV<'_> {
         currency: i.currency,
         open: remaining,
         signed: i.settling_direction().signed(remaining),
-        name: i.counterparty.as_deref().map(normalize_name).unwrap_or_default(),
-        refs,
-        settlement: settlement_key(i.settlement_number.as_deref()),
+        name: names.id(i.counterparty.as_deref()),
+        refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
+        // Settlement groups join bank entries and ledger lines only.
+        settlement: None,
         date: i.due_date.or(i.issue_date).map(|d| d.to_julian_day()),
+    }
+}
+
+/// GL account codes and bank account identifiers of the book side as small integers: the account
+/// check compares them for every candidate, and the strings lie far apart in memory.
+#[derive(Default)]
+pub(super) struct AccountKeys {
+    /// Copied inline (almost all fit): no cache miss on a far-away string per comparison.
+    ids: FxHashMap<CompactString, u32>,
+}
+
+/// No account given (no check).
+const ABSENT: u32 = u32::MAX;
+/// A bank-side account no book record names (equal to none).
+const UNKNOWN: u32 = u32::MAX - 1;
+
+impl AccountKeys {
+    fn add(&mut self, key: Option<&str>) -> u32 {
+        let Some(key) = key else { return ABSENT };
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(UNKNOWN).min(UNKNOWN - 1);
+        self.ids.insert(CompactString::from(key), id);
+        id
+    }
+
+    fn find(&self, key: &str) -> u32 {
+        self.ids.get(key).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// What the account check reads of a bank entry.
+    pub(super) fn bank_fit(&self, bank: &BankEntry, account_id: Option<&str>, gl: Option<&str>) -> BankFit {
+        BankFit {
+            currency: bank.currency,
+            debit: bank.direction == Direction::Debit,
+            gl: gl.map(|g| self.find(g)),
+            account_id: account_id.map(|a| self.find(a)),
+            account: self.find(bank.account.as_str()),
+        }
+    }
+
+    /// What the account check reads of a ledger line or open item, `open` and `signed` as in its
+    /// view.
+    pub(super) fn book_fit(&mut self, rec: Rec<'_>, currency: Currency, open: Decimal, signed: Decimal) -> BookFit {
+        let (gl, account) = match rec {
+            Rec::Ledger(l) => (self.add(Some(l.gl_account.as_str())), ABSENT),
+            Rec::Item(i) => (ABSENT, self.add(i.bank_account.as_deref())),
+        };
+        BookFit { open, currency, zero: signed.is_zero(), negative: signed.is_sign_negative(), gl, account }
+    }
+}
+
+/// What [`book_admissible_for`] reads of a bank entry, with accounts as [`AccountKeys`].
+#[derive(Clone, Copy)]
+pub(super) struct BankFit {
+    currency: Currency,
+    debit: bool,
+    gl: Option<u32>,
+    account_id: Option<u32>,
+    account: u32,
+}
+
+/// What [`book_admissible_for`] reads of a book record, with accounts as [`AccountKeys`], and its
+/// open amount (the subset search walks over thousands of them).
+#[derive(Clone, Copy)]
+pub(super) struct BookFit {
+    pub(super) open: Decimal,
+    currency: Currency,
+    zero: bool,
+    negative: bool,
+    gl: u32,
+    account: u32,
+}
+
+impl BankFit {
+    /// [`book_admissible_for`] on the keys.
+    pub(super) fn admits(&self, c: &BookFit) -> bool {
+        if c.currency != self.currency || c.zero || c.negative != self.debit {
+            return false;
+        }
+        if let (Some(gl), true) = (self.gl, c.gl != ABSENT) {
+            if c.gl != gl {
+                return false;
+            }
+        }
+        if let (Some(id), true) = (self.account_id, c.account != ABSENT) {
+            if c.account != id && c.account != self.account {
+                return false;
+            }
+        }
+        true
     }
 }
 
