@@ -124,13 +124,123 @@ pub fn normalized_name_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let jw = strsim::jaro_winkler(a, b);
+    let jw = if a.is_ascii() && b.is_ascii() && a.len().max(b.len()) <= MAX_FAST_LEN {
+        jaro_winkler(a.as_bytes(), b.as_bytes())
+    } else {
+        strsim::jaro_winkler(a, b)
+    };
+    jw.max(containment(a, b))
+}
+
+/// Longest name (bytes) the byte-level Jaro-Winkler takes; longer ones go to `strsim`.
+pub(crate) const MAX_FAST_LEN: usize = 128;
+
+/// `strsim::jaro_winkler` on ASCII bytes of at most [`MAX_FAST_LEN`]: the same matching window,
+/// greedy matching, transposition count and float expression.
+pub(crate) fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
+    let sim = jaro(a, b);
+    if sim > 0.7 {
+        let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix_length as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// `strsim::jaro` (its `generic_jaro`) on ASCII bytes of at most [`MAX_FAST_LEN`].
+fn jaro(a: &[u8], b: &[u8]) -> f64 {
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut a_flags = [false; MAX_FAST_LEN];
+    let mut b_flags = [false; MAX_FAST_LEN];
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let min_bound = i.saturating_sub(search_range);
+        let max_bound = b_len.min(i + search_range + 1);
+        for j in min_bound..max_bound {
+            if c == b[j] && !b_flags[j] {
+                a_flags[i] = true;
+                b_flags[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let a_matched = a.iter().zip(&a_flags).filter(|(_, f)| **f).map(|(c, _)| c);
+    let b_matched = b.iter().zip(&b_flags).filter(|(_, f)| **f).map(|(c, _)| c);
+    let transpositions = a_matched.zip(b_matched).filter(|(x, y)| x != y).count() / 2;
+    ((matches as f64 / a_len as f64) + (matches as f64 / b_len as f64) + ((matches - transpositions) as f64 / matches as f64)) / 3.0
+}
+
+/// The word-containment term of [`normalized_name_similarity`]: the share of the shorter name's
+/// words found in the longer (equal, or one edit apart when at least four long), times 0.9.
+pub(crate) fn containment(a: &str, b: &str) -> f64 {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let short_words: Vec<&str> = short.split(' ').collect();
-    let found =
-        short_words.iter().filter(|w| long.split(' ').any(|l| l == **w || (w.len() >= 4 && strsim::levenshtein(w, l) <= 1))).count();
-    let containment = 0.9 * found as f64 / short_words.len() as f64;
-    jw.max(containment)
+    let mut words = 0usize;
+    let mut found = 0usize;
+    for w in short.split(' ') {
+        words += 1;
+        if long.split(' ').any(|l| l == w || (w.len() >= 4 && one_edit_apart(w, l))) {
+            found += 1;
+        }
+    }
+    0.9 * found as f64 / words as f64
+}
+
+/// Levenshtein distance (in characters) at most one; without allocating for ASCII words.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        within_one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        strsim::levenshtein(a, b) <= 1
+    }
+}
+
+/// Levenshtein distance at most one (ASCII: bytes are characters).
+fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        // One substitution at most: the rest after the first difference is equal.
+        return prefix == short.len() || short[prefix + 1..] == long[prefix + 1..];
+    }
+    // One insertion into the shorter.
+    short[prefix..] == long[prefix + 1..]
+}
+
+/// An upper bound of `strsim::jaro_winkler(a, b)`: the matching characters are at most the
+/// letters both share (by count), transpositions at least none, and the prefix boost applies.
+pub(crate) fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
+    let mut counts = [0i32; 128];
+    for &c in a {
+        counts[usize::from(c & 0x7f)] += 1;
+    }
+    let mut shared = 0usize;
+    for &c in b {
+        let slot = &mut counts[usize::from(c & 0x7f)];
+        if *slot > 0 {
+            *slot -= 1;
+            shared += 1;
+        }
+    }
+    if shared == 0 {
+        return 0.0;
+    }
+    let m = shared as f64;
+    let jaro = (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0;
+    let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+    jaro + 0.1 * prefix as f64 * (1.0 - jaro)
 }
 
 /// Similarity of two names as written, from 0 to 1 (see [`normalize_name`]).
@@ -149,6 +259,56 @@ pub fn name_similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_edit() {
+        assert!(within_one_edit(b"meier", b"maier"));
+        assert!(within_one_edit(b"meier", b"meir"));
+        assert!(within_one_edit(b"meier", b"meiers"));
+        assert!(within_one_edit(b"abcd", b"abcd"));
+        assert!(!within_one_edit(b"meier", b"mayer"));
+        assert!(!within_one_edit(b"abcd", b"abdc"));
+        assert!(!within_one_edit(b"abcd", b"ab"));
+        assert!(within_one_edit(b"", b"a"));
+        assert!(one_edit_apart("müller", "muller") && !one_edit_apart("müller", "mueler"));
+    }
+
+    /// The similarity as first written, with `strsim` throughout: the byte-level version must
+    /// agree with it bit for bit.
+    fn similarity_by_strsim(a: &str, b: &str) -> f64 {
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        if a == b {
+            return 1.0;
+        }
+        let jw = strsim::jaro_winkler(a, b);
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let short_words: Vec<&str> = short.split(' ').collect();
+        let found =
+            short_words.iter().filter(|w| long.split(' ').any(|l| l == **w || (w.len() >= 4 && strsim::levenshtein(w, l) <= 1))).count();
+        jw.max(0.9 * found as f64 / short_words.len() as f64)
+    }
+
+    fn name() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy as _;
+        proptest::collection::vec(proptest::string::string_regex("[a-fü]{1,9}").expect("regex"), 1..4).prop_map(|w| w.join(" "))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..proptest::prelude::ProptestConfig::default() })]
+
+        #[test]
+        fn byte_level_similarity_agrees_with_strsim(a in name(), b in name()) {
+            proptest::prop_assert_eq!(normalized_name_similarity(&a, &b).to_bits(), similarity_by_strsim(&a, &b).to_bits(), "{} / {}", a, b);
+            if a.is_ascii() && b.is_ascii() {
+                let jw = strsim::jaro_winkler(&a, &b);
+                proptest::prop_assert_eq!(jaro_winkler(a.as_bytes(), b.as_bytes()).to_bits(), jw.to_bits(), "{} / {}", a, b);
+                proptest::prop_assert!(jaro_winkler_bound(a.as_bytes(), b.as_bytes()) + 1e-12 >= jw);
+                proptest::prop_assert_eq!(within_one_edit(a.as_bytes(), b.as_bytes()), strsim::levenshtein(&a, &b) <= 1);
+            }
+        }
+    }
 
     #[test]
     fn legal_forms_accents_order() {
