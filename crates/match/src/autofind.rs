@@ -131,7 +131,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         Selected::Bank(entry) => {
             let b = bank_view(entry, &lookup, &mut names);
             for l in input.ledger_entries.iter().filter(|l| !taken.contains(&(EntrySide::Ledger, l.id.as_str()))) {
-                let met = check(&b, &ledger_view(l, &mut names));
+                let met = check(&b, &ledger_view(l, &lookup, &mut names));
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Ledger, id: l.id.clone(), conditions: met });
                 }
@@ -145,7 +145,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         }
         Selected::Ledger(_) | Selected::OpenItem(_) => {
             let c = match selected {
-                Selected::Ledger(l) => ledger_view(l, &mut names),
+                Selected::Ledger(l) => ledger_view(l, &lookup, &mut names),
                 Selected::OpenItem(i) => item_view(i, i.open_amount, &mut names),
                 Selected::Bank(_) => return found,
             };

@@ -381,7 +381,7 @@ impl Matcher {
         let lookup = AccountLookup::new(accounts);
         let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, &lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
-        book.extend(part.ledger.iter().map(|l| ledger_view(l, &mut names)));
+        book.extend(part.ledger.iter().map(|l| ledger_view(l, &lookup, &mut names)));
         book.extend(part.items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)));
         let mut unmatched_bank: Vec<Unmatched> = Vec::new();
         let index = BookIndex::build(&book);
@@ -679,22 +679,29 @@ fn partition<'a>(
     let bank_key = |e: &BankEntry| lookup.by_identifier(&e.account).map(|a| a.id.as_str());
     let ledger_key = |l: &LedgerEntry| lookup.by_gl_account(&l.gl_account).map(|a| a.id.as_str());
     let item_key = |i: &OpenItem| lookup.expected(i.bank_account.as_deref()?).map(|a| a.id.as_str());
-    let mut shared: HashSet<Currency> = HashSet::default();
-    shared.extend(bank.iter().filter(|e| bank_key(e).is_none()).map(|e| e.currency));
-    shared.extend(ledger.iter().filter(|l| ledger_key(l).is_none()).map(|l| l.currency));
-    shared.extend(items.iter().filter(|(i, _)| item_key(i).is_none()).map(|(i, _)| i.currency));
-    let mut parts: std::collections::BTreeMap<(Currency, Option<&str>), Part<'a>> = std::collections::BTreeMap::new();
-    let key = |currency: Currency, account: Option<&'a str>| (currency, if shared.contains(&currency) { None } else { account });
-    for &e in bank {
-        parts.entry(key(e.currency, bank_key(e))).or_default().bank.push(e);
+    // Each record's key once (reading a record is a cache miss; a million of them add up).
+    let bank_keys: Vec<(Currency, Option<&str>)> = bank.iter().map(|e| (e.currency, bank_key(e))).collect();
+    let ledger_keys: Vec<(Currency, Option<&str>)> = ledger.iter().map(|l| (l.currency, ledger_key(l))).collect();
+    let item_keys: Vec<(Currency, Option<&str>)> = items.iter().map(|(i, _)| (i.currency, item_key(i))).collect();
+    let all_keys = || bank_keys.iter().chain(&ledger_keys).chain(&item_keys);
+    let shared: HashSet<Currency> = all_keys().filter(|(_, account)| account.is_none()).map(|&(c, _)| c).collect();
+    let key = |&(currency, account): &(Currency, Option<&'a str>)| (currency, if shared.contains(&currency) { None } else { account });
+    // A handful of parts: found by a short scan, not a tree lookup per record.
+    let mut keys: Vec<(Currency, Option<&str>)> = all_keys().map(key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
+    let slot = |k: &(Currency, Option<&'a str>)| keys.binary_search(&key(k)).unwrap_or_default();
+    for (&e, k) in bank.iter().zip(&bank_keys) {
+        parts[slot(k)].bank.push(e);
     }
-    for &l in ledger {
-        parts.entry(key(l.currency, ledger_key(l))).or_default().ledger.push(l);
+    for (&l, k) in ledger.iter().zip(&ledger_keys) {
+        parts[slot(k)].ledger.push(l);
     }
-    for &(i, remaining) in items {
-        parts.entry(key(i.currency, item_key(i))).or_default().items.push((i, remaining));
+    for (&item, k) in items.iter().zip(&item_keys) {
+        parts[slot(k)].items.push(item);
     }
-    parts.into_values().collect()
+    parts
 }
 
 /// Runs `work` over the parts on up to `threads` threads (0: the cores available), returning

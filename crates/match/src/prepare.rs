@@ -22,13 +22,15 @@ pub(crate) const STRONG_REFERENCE_LEN: usize = 8;
 /// normalised names share one allocation, so two views' names are equal exactly when their
 /// pointers are (`Rc::ptr_eq`), which scoring relies on.
 #[derive(Debug, Default)]
-pub(crate) struct NameTable<'a> {
-    names: FxHashMap<&'a str, Rc<str>>,
+pub(crate) struct NameTable {
+    /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a
+    /// cache miss per comparison, the entries lying far apart.
+    names: FxHashMap<CompactString, Rc<str>>,
     canonical: FxHashSet<Rc<str>>,
 }
 
-impl<'a> NameTable<'a> {
-    pub(crate) fn normalized(&mut self, raw: Option<&'a str>) -> Rc<str> {
+impl NameTable {
+    pub(crate) fn normalized(&mut self, raw: Option<&str>) -> Rc<str> {
         let raw = raw.unwrap_or_default();
         if let Some(name) = self.names.get(raw) {
             return name.clone();
@@ -42,7 +44,7 @@ impl<'a> NameTable<'a> {
                 name
             }
         };
-        self.names.insert(raw, name.clone());
+        self.names.insert(CompactString::from(raw), name.clone());
         name
     }
 }
@@ -99,8 +101,8 @@ pub(crate) struct BankView<'a> {
     pub(crate) settlement: Option<CompactString>,
     /// The application's account id, when the account map knows the account.
     pub(crate) account_id: Option<&'a str>,
-    /// The GL account the bank account is booked to, when known.
-    pub(crate) gl: Option<&'a str>,
+    /// The bank account, when the account map knows it.
+    pub(crate) account: Option<&'a BankAccount>,
 }
 
 impl BankView<'_> {
@@ -128,6 +130,11 @@ pub(crate) struct BookView<'a> {
     pub(crate) name: Rc<str>,
     pub(crate) refs: Refs,
     pub(crate) settlement: Option<CompactString>,
+    /// A ledger line's GL account as the bank account booked to it, when the map has one; an
+    /// open item's expected bank account as named. Read here so that scoring a pair does not
+    /// reach into the record.
+    pub(crate) owner: Option<&'a BankAccount>,
+    pub(crate) expected_account: Option<&'a str>,
 }
 
 impl BookView<'_> {
@@ -152,7 +159,7 @@ fn settlement_key(text: Option<&str>) -> Option<CompactString> {
     text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut NameTable<'a>) -> BankView<'a> {
+pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut NameTable) -> BankView<'a> {
     let signed = entry.signed_amount();
     let mut refs = Refs::new();
     let transactions = std::iter::once(&entry.transaction).chain(entry.details.iter().map(|d| &d.transaction));
@@ -193,11 +200,11 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
         structured,
         settlement: settlement_key(entry.settlement_number.as_deref()),
         account_id: account.map(|a| a.id.as_str()),
-        gl: account.map(|a| a.gl_account.code.as_str()),
+        account,
     }
 }
 
-pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, names: &mut NameTable<'a>) -> BookView<'a> {
+pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut NameTable) -> BookView<'a> {
     let signed = entry.signed_amount();
     let mut refs = Refs::new();
     if let Some(r) = entry.reference.as_deref().and_then(classify_key) {
@@ -224,12 +231,14 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, names: &mut NameTable<'a>)
         name: names.normalized(entry.counterparty.as_deref()),
         refs,
         settlement: settlement_key(entry.settlement_number.as_deref()),
+        owner: accounts.by_gl_account(&entry.gl_account),
+        expected_account: None,
     }
 }
 
 /// An open item's view; `remaining` is what is still open on it (its open amount less what
 /// active records already allocate).
-pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut NameTable<'a>) -> BookView<'a> {
+pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut NameTable) -> BookView<'a> {
     let signed = item.settling_direction().signed(remaining);
     let mut refs = Refs::new();
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
@@ -250,6 +259,8 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
         name: names.normalized(item.counterparty.as_deref()),
         refs,
         settlement: settlement_key(item.settlement_number.as_deref()),
+        owner: None,
+        expected_account: item.bank_account.as_deref(),
     }
 }
 

@@ -183,8 +183,12 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
             if !rule.considers_ledger() {
                 return None;
             }
-            if let Some(gl) = b.gl {
-                if l.gl_account != gl {
+            if let Some(account) = b.account {
+                // The view knows the bank account booked to the line's GL code: the same account
+                // (by address, the common case) or another account with the same code agrees.
+                let agrees = c.owner.is_some_and(|o| std::ptr::eq(o, account) || o.gl_account.code == account.gl_account.code);
+                debug_assert_eq!(agrees, l.gl_account == account.gl_account.code);
+                if !agrees {
                     return None;
                 }
             }
@@ -204,7 +208,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
                     return None;
                 }
             }
-            if let (Some(expected), Some(_)) = (item.bank_account.as_deref(), b.account_id) {
+            if let (Some(expected), Some(_)) = (c.expected_account, b.account_id) {
                 if Some(expected) != b.account_id && expected != b.entry.account.as_str() {
                     return None;
                 }
