@@ -288,8 +288,10 @@ impl Matcher {
             .filter(|(_, remaining)| *remaining > Decimal::ZERO)
             .collect();
 
-        let parts = partition(&open_bank, &ledger, &items, input.accounts);
-        let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, input.accounts, now, &used_ids));
+        // The account map indexed once: every part and pass looks accounts up here.
+        let lookup = AccountLookup::new(input.accounts);
+        let parts = partition(&open_bank, &ledger, &items, &lookup);
+        let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, &lookup, now, &used_ids));
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
         for o in outcomes {
@@ -351,8 +353,8 @@ impl Matcher {
         Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
     }
 
-    /// Sorts records in rule order, then by first bank entry id. They arrive as a few sorted runs
-    /// (each rule's rounds, the groups, reversals, transfers), which a stable merge sort joins
+    /// Sorts records in rule order, then by first bank entry id. They arrive as sorted runs (per
+    /// part, rule and round; the groups; reversals; transfers), which a stable merge sort joins
     /// moving records sequentially; ranks are looked up in a table, not by scanning the rules.
     fn sort_records(&self, records: &mut [MatchRecord]) {
         let order = self.rule_order();
@@ -376,12 +378,11 @@ impl Matcher {
     }
 
     /// The one-to-one rules and proposals over one independent part of the input.
-    fn run_part(&self, part: Part<'_>, accounts: Option<&AccountMap>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
+    fn run_part<'a>(&self, part: Part<'a>, lookup: &'a AccountLookup<'a>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
         let mut names = NameTable::default();
-        let lookup = AccountLookup::new(accounts);
-        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, &lookup, &mut names)).collect();
+        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
-        book.extend(part.ledger.iter().map(|l| ledger_view(l, &lookup, &mut names)));
+        book.extend(part.ledger.iter().map(|l| ledger_view(l, lookup, &mut names)));
         book.extend(part.items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)));
         let mut unmatched_bank: Vec<Unmatched> = Vec::new();
         let index = BookIndex::build(&book);
@@ -470,7 +471,7 @@ impl Matcher {
             bank: open_bank.iter().map(|&i| bank[i].entry).collect(),
             ledger: open_ledger.iter().map(|&i| part.ledger[i]).collect(),
             items: open_items.iter().map(|&i| part.items[i]).collect(),
-            accounts,
+            accounts: lookup,
         };
         let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
         let groups = match_groups(self.rules.groups(), &group_input, now, &is_used);
@@ -672,10 +673,9 @@ fn partition<'a>(
     bank: &[&'a BankEntry],
     ledger: &[&'a LedgerEntry],
     items: &[(&'a OpenItem, Decimal)],
-    accounts: Option<&'a AccountMap>,
+    lookup: &AccountLookup<'a>,
 ) -> Vec<Part<'a>> {
     // The account a record is tied to, or `None` when any account of its currency may match it.
-    let lookup = AccountLookup::new(accounts);
     let bank_key = |e: &BankEntry| lookup.by_identifier(&e.account).map(|a| a.id.as_str());
     let ledger_key = |l: &LedgerEntry| lookup.by_gl_account(&l.gl_account).map(|a| a.id.as_str());
     let item_key = |i: &OpenItem| lookup.expected(i.bank_account.as_deref()?).map(|a| a.id.as_str());
@@ -691,6 +691,7 @@ fn partition<'a>(
     keys.sort_unstable();
     keys.dedup();
     let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
+    // Every record's key is in `keys` (made from the same keys), so the search never misses.
     let slot = |k: &(Currency, Option<&'a str>)| keys.binary_search(&key(k)).unwrap_or_default();
     for (&e, k) in bank.iter().zip(&bank_keys) {
         parts[slot(k)].bank.push(e);
@@ -1100,13 +1101,13 @@ mod tests {
         let ledger: Vec<&LedgerEntry> = s.ledger_entries.iter().collect();
         // Open items that name no bank account could be paid into either: one part.
         let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
-        assert_eq!(partition(&bank, &ledger, &items, Some(&accounts)).len(), 1);
-        assert_eq!(partition(&bank, &ledger, &items, None).len(), 1);
+        assert_eq!(partition(&bank, &ledger, &items, &AccountLookup::new(Some(&accounts))).len(), 1);
+        assert_eq!(partition(&bank, &ledger, &items, &AccountLookup::new(None)).len(), 1);
         for i in &mut s.open_items {
             i.bank_account = Some("main".into());
         }
         let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
-        let parts = partition(&bank, &ledger, &items, Some(&accounts));
+        let parts = partition(&bank, &ledger, &items, &AccountLookup::new(Some(&accounts)));
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.bank.len()).sum::<usize>(), bank.len());
         assert!(parts[1].items.is_empty() && !parts[1].bank.is_empty(), "the savings account has no open items");

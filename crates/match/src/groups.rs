@@ -20,14 +20,15 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
 use bankrec_model::{
-    AccountMap, AdjustmentLine, BankEntry, Currency, Decimal, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation,
-    ScoreComponent, Timestamp,
+    AdjustmentLine, BankEntry, Currency, Decimal, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation, ScoreComponent,
+    Timestamp,
 };
 
 pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
+use crate::prepare::AccountLookup;
 use crate::reference::Refs;
 use names::{NameId, Names};
 use subset::subset_sums;
@@ -54,7 +55,7 @@ const MAX_NAMES_PER_WORD: usize = 256;
 const MAX_EXAMINED_ITEMS: usize = 64;
 
 /// What the group pass reads: what the one-to-one rules left open.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct GroupInput<'a> {
     /// Open booked bank entries.
     pub(crate) bank: Vec<&'a BankEntry>,
@@ -62,8 +63,8 @@ pub(crate) struct GroupInput<'a> {
     pub(crate) ledger: Vec<&'a LedgerEntry>,
     /// Open items with the amount still open on each (open amount less active allocations).
     pub(crate) items: Vec<(&'a OpenItem, Decimal)>,
-    /// The bank accounts, when known.
-    pub(crate) accounts: Option<&'a AccountMap>,
+    /// The bank accounts, indexed once per run (empty when no map is given).
+    pub(crate) accounts: &'a AccountLookup<'a>,
 }
 
 /// What the group pass found.

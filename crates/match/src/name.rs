@@ -135,9 +135,14 @@ pub fn normalized_name_similarity(a: &str, b: &str) -> f64 {
 /// Longest name (bytes) the byte-level Jaro-Winkler takes; longer ones go to `strsim`.
 pub(crate) const MAX_FAST_LEN: usize = 128;
 
-/// `strsim::jaro_winkler` on ASCII bytes of at most [`MAX_FAST_LEN`]: the same matching window,
-/// greedy matching, transposition count and float expression.
+/// `strsim::jaro_winkler` on ASCII bytes: the same matching window, greedy matching,
+/// transposition count and float expression, without allocating up to [`MAX_FAST_LEN`] bytes.
 pub(crate) fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
+    if a.len().max(b.len()) > MAX_FAST_LEN {
+        // Longer than the stack buffers: `strsim` (allocating); ASCII bytes are its characters.
+        let (Ok(x), Ok(y)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else { return 0.0 };
+        return strsim::jaro_winkler(x, y);
+    }
     let sim = jaro(a, b);
     if sim > 0.7 {
         let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
@@ -271,6 +276,15 @@ mod tests {
         assert!(!within_one_edit(b"abcd", b"ab"));
         assert!(within_one_edit(b"", b"a"));
         assert!(one_edit_apart("müller", "muller") && !one_edit_apart("müller", "mueler"));
+    }
+
+    #[test]
+    fn long_names_agree_with_strsim() {
+        let a = "acme ".repeat(40) + "trading";
+        let b = "acme ".repeat(40) + "tradeing";
+        assert!(a.len() > MAX_FAST_LEN);
+        assert_eq!(jaro_winkler(a.as_bytes(), b.as_bytes()).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        assert_eq!(normalized_name_similarity(&a, &b).to_bits(), similarity_by_strsim(&a, &b).to_bits());
     }
 
     /// The similarity as first written, with `strsim` throughout: the byte-level version must

@@ -27,6 +27,7 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EntrySide, MatchError};
+use crate::prepare::AccountLookup;
 
 /// The posting rules shipped with the crate (`crates/match/rules/postings.toml`). Their GL
 /// accounts are placeholders: change them to your chart of accounts.
@@ -895,8 +896,9 @@ impl PostingRules {
             }
         }
         let mut out = Vec::new();
+        let lookup = AccountLookup::new(accounts);
         for entry in by_id.into_values().filter(|e| e.status == EntryStatus::Booked && !e.reversal) {
-            let account = accounts.and_then(|m| m.by_identifier(&entry.account));
+            let account = lookup.by_identifier(&entry.account);
             let Some((rule, hit)) = self.rule_for(entry, account) else { continue };
             out.push(PostingProposal {
                 bank_entry: entry.id.clone(),

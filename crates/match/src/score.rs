@@ -184,10 +184,14 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
                 return None;
             }
             if let Some(account) = b.account {
-                // The view knows the bank account booked to the line's GL code: the same account
-                // (by address, the common case) or another account with the same code agrees.
-                let agrees = c.owner.is_some_and(|o| std::ptr::eq(o, account) || o.gl_account.code == account.gl_account.code);
-                debug_assert_eq!(agrees, l.gl_account == account.gl_account.code);
+                // The line must be booked to the bank account's GL code. The view names the account
+                // booked to the line's code: the same account (by address, the common case) or one
+                // with the same code agrees; a line whose code the view could not place is compared
+                // as written.
+                let agrees = match c.owner {
+                    Some(o) => std::ptr::eq(o, account) || o.gl_account.code == account.gl_account.code,
+                    None => l.gl_account == account.gl_account.code,
+                };
                 if !agrees {
                     return None;
                 }
@@ -268,8 +272,9 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
     let (name, name_exact) = if b.name.is_empty() || c.name.is_empty() {
         (None, false)
     } else {
-        // Equal names share one allocation (see `NameTable`): most pairs are decided by a pointer.
-        if Rc::ptr_eq(&b.name, &c.name) {
+        // Views built with one `NameTable` share one allocation per name, so most pairs are
+        // decided by the pointer; the comparison keeps it right for views of different tables.
+        if Rc::ptr_eq(&b.name, &c.name) || *b.name == *c.name {
             (Some(1.0), true)
         } else {
             (Some(normalized_name_similarity(&b.name, &c.name)), false)

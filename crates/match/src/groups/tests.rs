@@ -10,6 +10,8 @@ use bankrec_model::{
 use proptest::prelude::*;
 use time::macros::date;
 
+use crate::prepare::AccountLookup;
+
 use super::*;
 use crate::manual::MatchBook;
 
@@ -51,7 +53,7 @@ fn run_with(config: &GroupRules, bank: &[BankEntry], ledger: &[LedgerEntry], ite
         bank: bank.iter().collect(),
         ledger: ledger.iter().collect(),
         items: items.iter().map(|i| (i, remaining[i.id.as_str()])).collect(),
-        accounts: None,
+        accounts: &AccountLookup::new(None),
     };
     let used: HashSet<&str> = existing.iter().map(|r| r.id.as_str()).collect();
     match_groups(config, &input, now(), &|id| used.contains(id))
@@ -531,12 +533,12 @@ fn account_map_keeps_other_accounts_books_out() {
         bank: entries.iter().collect(),
         ledger: lines.iter().collect(),
         items: items.iter().map(|i| (i, i.open_amount)).collect(),
-        accounts: Some(&map),
+        accounts: &AccountLookup::new(Some(&map)),
     };
     let out = match_groups(&GroupRules::exact(), &input, now(), &|_| false);
     assert!(out.records.is_empty(), "L2 is on another GL account, I2 expected on another bank account: {out:#?}");
     // Without the map, both groups match.
-    let out = match_groups(&GroupRules::exact(), &GroupInput { accounts: None, ..input }, now(), &|_| false);
+    let out = match_groups(&GroupRules::exact(), &GroupInput { accounts: &AccountLookup::new(None), ..input }, now(), &|_| false);
     assert_eq!(out.records.len(), 2, "{out:#?}");
     assert_eq!(out.records[0].account.as_deref(), Some("DE89370400440532013000"));
 }

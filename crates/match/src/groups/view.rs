@@ -1,12 +1,13 @@
 //! Views of the open entries for the group passes: signed amounts, normalised names, references
 //! (of the entry and of each batch detail) and settlement numbers, and the account check.
 
-use bankrec_model::{is_placeholder_reference, AccountMap, BankEntry, Currency, Decimal, Direction, LedgerEntry, OpenItem, Transaction};
+use bankrec_model::{is_placeholder_reference, BankEntry, Currency, Decimal, Direction, LedgerEntry, OpenItem, Transaction};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::names::{NameId, Names};
+use crate::prepare::AccountLookup;
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// A bank entry ready to group.
@@ -143,7 +144,7 @@ fn settlement_key(text: Option<&str>) -> Option<CompactString> {
 /// `scratch` is a buffer for the references the entry quotes, cleared here.
 pub(super) fn bank_v<'a>(
     e: &'a BankEntry,
-    accounts: Option<&'a AccountMap>,
+    accounts: &AccountLookup<'a>,
     names: &mut Names,
     book_refs: &BookRefs,
     scratch: &mut Refs,
@@ -175,7 +176,7 @@ pub(super) fn bank_v<'a>(
     if name.is_empty() {
         name = names.id(e.counterparty().and_then(|p| p.name.as_deref()));
     }
-    let account = accounts.and_then(|m| m.by_identifier(&e.account));
+    let account = accounts.by_identifier(&e.account);
     BankV {
         e,
         signed: e.signed_amount(),
