@@ -343,8 +343,29 @@ impl BankAccount {
 /// assert!(err.to_string().contains("main") && err.to_string().contains("spare"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "AccountMapData")]
 pub struct AccountMap {
     accounts: BTreeMap<String, BankAccount>,
+}
+
+/// An account map as written: read through [`AccountMap::insert`], so a file cannot hold what
+/// the map refuses (one GL account for two bank accounts, an id twice); the keys are the ids.
+#[derive(Deserialize)]
+#[serde(rename = "AccountMap", expecting = "struct AccountMap")]
+struct AccountMapData {
+    accounts: BTreeMap<String, BankAccount>,
+}
+
+impl TryFrom<AccountMapData> for AccountMap {
+    type Error = ModelError;
+
+    fn try_from(data: AccountMapData) -> Result<AccountMap, ModelError> {
+        let mut map = AccountMap::default();
+        for account in data.accounts.into_values() {
+            map.insert(account)?;
+        }
+        Ok(map)
+    }
 }
 
 /// The result of the onboarding check for one account: the bank's balance against the book's
@@ -547,6 +568,22 @@ mod tests {
         }
         assert_eq!(map.by_gl_account("1020").map(|a| a.id.as_str()), Some("a"));
         assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn account_map_read_from_json_is_checked_like_insert() {
+        let mut map = AccountMap::new();
+        map.insert(account("a", "1020")).expect("a");
+        map.insert(account("b", "1030")).expect("b");
+        let json = serde_json::to_string(&map).expect("ser");
+        assert_eq!(serde_json::from_str::<AccountMap>(&json).expect("de"), map);
+        // The same GL code for both accounts, and a key that is not the account's id.
+        let twice = json.replace("\"1030\"", "\"1020\"");
+        let err = serde_json::from_str::<AccountMap>(&twice).expect_err("GL 1020 twice");
+        assert!(err.to_string().contains("GL account 1020 is already mapped"), "{err}");
+        let rekeyed: AccountMap = serde_json::from_str(&json.replacen("\"a\":", "\"x\":", 1)).expect("keys are the ids");
+        assert_eq!(rekeyed.get("a").map(|a| a.id.as_str()), Some("a"));
+        assert!(rekeyed.get("x").is_none());
     }
 
     #[test]
