@@ -821,12 +821,15 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView
             // The bank date may be `before` days before and `after` days after the book date.
             index.amount_on_dates(currency, b.minor, d - w.after as i32, d + w.before as i32, out);
         } else if rule.amount.is_exact() {
-            index.amount_range(currency, b.minor, b.minor, out);
-        } else {
-            // The limit is relative to the book amount; twice the bank amount bounds it.
+            index.amount_range(currency, b.minor, b.minor, None, out);
+        } else if rule.date_window.is_none() || bank_date.is_some() {
+            // The limit is relative to the book amount; twice the bank amount bounds it. The
+            // rule's date window is the one `evaluate` applies (a rule with a window refuses an
+            // entry without a date, hence no candidates then).
             let limit = rule.amount.limit(b.signed.abs().checked_mul(bankrec_model::Decimal::TWO).unwrap_or(bankrec_model::Decimal::MAX));
             let tol = minor_units(limit, currency).saturating_add(1);
-            index.amount_range(currency, b.minor.saturating_sub(tol), b.minor.saturating_add(tol), out);
+            let dates = rule.date_window.zip(bank_date).map(|(w, d)| (d - w.after as i32, d + w.before as i32));
+            index.amount_range(currency, b.minor.saturating_sub(tol), b.minor.saturating_add(tol), dates, out);
         }
     }
     if out.len() > 1 {

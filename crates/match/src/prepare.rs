@@ -377,23 +377,29 @@ impl BookIndex {
             .unwrap_or(&[])
     }
 
-    /// Book records in a currency whose amount in minor units lies in `[low, high]`, at most
-    /// [`MAX_AMOUNT_CANDIDATES`]; the bool says whether the list was cut.
-    pub(crate) fn amount_range(&self, currency: Currency, low: i64, high: i64, out: &mut Vec<u32>) -> bool {
+    /// Book records in a currency whose amount in minor units lies in `[low, high]`, of the first
+    /// [`MAX_AMOUNT_CANDIDATES`] in amount order; the bool says whether the list was cut. With
+    /// `dates`, only those dated within `[from, to]` (day numbers) are given: the date sits in the
+    /// index, so a record a rule's date window refuses costs no visit to its view.
+    pub(crate) fn amount_range(&self, currency: Currency, low: i64, high: i64, dates: Option<(i32, i32)>, out: &mut Vec<u32>) -> bool {
         let key = currency_key(currency);
         let slice = if low == high {
             self.amount_run(key, low)
         } else {
             &self.by_amount[self.by_amount.partition_point(|&(c, m, _, _)| (c, m) < (key, low))..]
         };
-        for &(c, m, _, i) in slice {
+        // The cap counts every record examined, dated in the window or not, so the window
+        // changes which records are visited, never which could be found.
+        for (examined, &(c, m, d, i)) in slice.iter().enumerate() {
             if c != key || m > high {
                 return false;
             }
-            if out.len() >= MAX_AMOUNT_CANDIDATES {
+            if examined >= MAX_AMOUNT_CANDIDATES {
                 return true;
             }
-            out.push(i);
+            if dates.is_none_or(|(from, to)| (from..=to).contains(&d)) {
+                out.push(i);
+            }
         }
         false
     }
