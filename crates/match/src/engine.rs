@@ -487,13 +487,9 @@ impl Matcher {
         }
         // What this run's group records apply to each open item: a part-paid item stays open.
         let mut applied = vec![Decimal::ZERO; part.items.len()];
-        let item_position = |id: &str| book[n_ledger..].binary_search_by(|v| v.id.cmp(id)).ok();
-        for r in &groups.records {
-            for a in &r.open_items {
-                if let Some(i) = item_position(&a.id) {
-                    applied[i] = applied[i].saturating_add(a.amount);
-                }
-            }
+        for &(k, amount) in &groups.applied_items {
+            let i = open_items[k];
+            applied[i] = applied[i].saturating_add(amount);
         }
         matches.extend(groups.records);
         let mut group_candidates: HashMap<String, Vec<Candidate>> = HashMap::default();

@@ -83,6 +83,9 @@ pub(crate) struct GroupOutcome {
     pub(crate) taken_bank: Vec<usize>,
     pub(crate) taken_ledger: Vec<usize>,
     pub(crate) taken_items: Vec<usize>,
+    /// What the records apply to open items: (position in [`GroupInput::items`], amount), in
+    /// record order; an item may appear more than once.
+    pub(crate) applied_items: Vec<(usize, Decimal)>,
 }
 
 /// Fills the outcome's taken positions from the run's open flags.
@@ -96,6 +99,10 @@ fn out_taken(run: &mut Run<'_, '_>, bank_order: &[usize], ledger_order: &[usize]
     run.out.taken_bank = taken(&run.bank_open, bank_order);
     run.out.taken_ledger = taken(&run.book_open[..n_ledger], ledger_order);
     run.out.taken_items = taken(&run.book_open[n_ledger..], item_order);
+    // The records held book positions (ledger lines first); the caller wants input positions.
+    for slot in &mut run.out.applied_items {
+        slot.0 = item_order[slot.0 - n_ledger];
+    }
 }
 
 /// The amount still open on each item: its open amount minus the allocations of active records,
@@ -1013,6 +1020,7 @@ impl<'a> Run<'a, '_> {
                 .filter(|(k, _)| self.book[*k].item().is_some())
                 .map(|&(k, a)| OpenItemAllocation { id: self.book[k].id.to_owned(), amount: a })
                 .collect();
+            self.out.applied_items.extend(book.iter().filter(|(k, _)| self.book[*k].item().is_some()).copied());
             if !g.difference.is_zero() {
                 if let Some(adj) = &self.config.adjustment {
                     r.adjustments.push(AdjustmentLine {
