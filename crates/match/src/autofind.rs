@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::MatchInput;
 use crate::error::EntrySide;
 use crate::name::normalized_name_similarity;
-use crate::prepare::{bank_view, item_view, ledger_view, AccountLookup, BankView, BookView, NameTable};
+use crate::prepare::{bank_view, item_view, ledger_view, AccountLookup, BankView, BookView, Names};
 
 /// One auto-find condition. JSON/TOML: `{"condition": "amount_within", "absolute": "5.00"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,7 +125,7 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         conditions.iter().filter(|cond| meets(cond, b, c)).map(FindCondition::label).collect()
     };
     let mut found: Vec<Found> = Vec::new();
-    let mut names = NameTable::default();
+    let mut names = Names::default();
     let lookup = AccountLookup::new(input.accounts);
     match selected {
         Selected::Bank(entry) => {

@@ -1,12 +1,12 @@
 //! The automatic run: rules in priority order, mutual-best acceptance, proposals and the reasons
 //! for what stays open.
 
+use std::sync::Arc;
+
 use bankrec_model::{
     AccountMap, AdjustmentLine, AuditEvent, BankEntry, Currency, Decimal, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem,
     OpenItemAllocation, Timestamp,
 };
-use std::sync::Arc;
-
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,7 +15,7 @@ use crate::error::{EntrySide, MatchError};
 use crate::groups::{match_groups, GroupInput};
 use crate::pairs::{match_reversals, match_transfers, PairProposal, REVERSAL_RULE, TRANSFER_RULE};
 use crate::posting::PostingProposal;
-use crate::prepare::{bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, NameTable};
+use crate::prepare::{bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Names};
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit};
 
@@ -379,7 +379,7 @@ impl Matcher {
 
     /// The one-to-one rules and proposals over one independent part of the input.
     fn run_part<'a>(&self, part: Part<'a>, lookup: &'a AccountLookup<'a>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
-        let mut names = NameTable::default();
+        let mut names = Names::default();
         let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
         book.extend(part.ledger.iter().map(|l| ledger_view(l, lookup, &mut names)));

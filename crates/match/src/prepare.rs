@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 use std::rc::Rc;
 
 use compact_str::CompactString;
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
@@ -17,35 +17,69 @@ use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefK
 /// evidence: one random 4-digit group in ten passes the Finnish check.
 pub(crate) const STRONG_REFERENCE_LEN: usize = 8;
 
-/// Normalised counterparty names, each computed once per distinct spelling: payers repeat, and
-/// normalising (transliteration, legal forms, word order) is the costliest step of a view. Equal
-/// normalised names share one allocation, so two views' names are equal exactly when their
-/// pointers are (`Rc::ptr_eq`), which scoring relies on.
-#[derive(Debug, Default)]
-pub(crate) struct NameTable {
-    /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a
-    /// cache miss per comparison, the entries lying far apart.
-    names: FxHashMap<CompactString, Rc<str>>,
-    canonical: FxHashSet<Rc<str>>,
+/// A normalised name in a [`Names`] table; [`NameId::EMPTY`] is the empty name (no party).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct NameId(u32);
+
+impl NameId {
+    pub(crate) const EMPTY: NameId = NameId(0);
+
+    pub(crate) fn is_empty(self) -> bool {
+        self == NameId::EMPTY
+    }
 }
 
-impl NameTable {
-    pub(crate) fn normalized(&mut self, raw: Option<&str>) -> Rc<str> {
-        let raw = raw.unwrap_or_default();
-        if let Some(name) = self.names.get(raw) {
-            return name.clone();
+/// Normalised names by spelling: payers repeat, and normalising (transliteration, legal forms,
+/// word order) was the costliest step of a view.
+pub(crate) struct Names {
+    /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a cache
+    /// miss per comparison, the entries lying far apart.
+    by_spelling: FxHashMap<CompactString, NameId>,
+    by_name: FxHashMap<Rc<str>, NameId>,
+    names: Vec<Rc<str>>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        let empty: Rc<str> = Rc::from("");
+        let mut by_name = FxHashMap::default();
+        by_name.insert(empty.clone(), NameId::EMPTY);
+        Names { by_spelling: FxHashMap::default(), by_name, names: vec![empty] }
+    }
+}
+
+impl Names {
+    /// The id of the normalised `raw` name ([`NameId::EMPTY`] for none).
+    pub(crate) fn id(&mut self, raw: Option<&str>) -> NameId {
+        let Some(raw) = raw else { return NameId::EMPTY };
+        if let Some(&id) = self.by_spelling.get(raw) {
+            return id;
         }
         let normalized = normalize_name(raw);
-        let name = match self.canonical.get(normalized.as_str()) {
-            Some(name) => name.clone(),
+        let id = match self.by_name.get(normalized.as_str()) {
+            Some(&id) => id,
             None => {
+                let id = NameId(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
                 let name: Rc<str> = Rc::from(normalized);
-                self.canonical.insert(name.clone());
-                name
+                self.names.push(name.clone());
+                self.by_name.insert(name, id);
+                id
             }
         };
-        self.names.insert(CompactString::from(raw), name.clone());
-        name
+        self.by_spelling.insert(CompactString::from(raw), id);
+        id
+    }
+
+    /// The normalised `raw` name, shared: views holding the same name hold one allocation, so
+    /// equal names are equal pointers (`Rc::ptr_eq`), which scoring relies on.
+    pub(crate) fn shared(&mut self, raw: Option<&str>) -> Rc<str> {
+        let id = self.id(raw);
+        self.names.get(id.0 as usize).cloned().unwrap_or_else(|| Rc::from(""))
+    }
+
+    /// The normalised name.
+    pub(crate) fn get(&self, id: NameId) -> &str {
+        self.names.get(id.0 as usize).map_or("", |n| n)
     }
 }
 
@@ -159,7 +193,7 @@ fn settlement_key(text: Option<&str>) -> Option<CompactString> {
     text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
-pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut NameTable) -> BankView<'a> {
+pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BankView<'a> {
     let signed = entry.signed_amount();
     let mut refs = Refs::new();
     let transactions = std::iter::once(&entry.transaction).chain(entry.details.iter().map(|d| &d.transaction));
@@ -187,7 +221,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     if let Some(info) = entry.additional_info.as_deref() {
         extract_keys(info, &mut refs);
     }
-    let name = names.normalized(entry.counterparty().and_then(|p| p.name.as_deref()));
+    let name = names.shared(entry.counterparty().and_then(|p| p.name.as_deref()));
     let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
@@ -204,7 +238,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     }
 }
 
-pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut NameTable) -> BookView<'a> {
+pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BookView<'a> {
     let signed = entry.signed_amount();
     let mut refs = Refs::new();
     if let Some(r) = entry.reference.as_deref().and_then(classify_key) {
@@ -228,7 +262,7 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
         signed,
         minor: minor_units(signed, entry.currency),
         date: Some(entry.date.to_julian_day()),
-        name: names.normalized(entry.counterparty.as_deref()),
+        name: names.shared(entry.counterparty.as_deref()),
         refs,
         settlement: settlement_key(entry.settlement_number.as_deref()),
         owner: accounts.by_gl_account(&entry.gl_account),
@@ -238,7 +272,7 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
 
 /// An open item's view; `remaining` is what is still open on it (its open amount less what
 /// active records already allocate).
-pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut NameTable) -> BookView<'a> {
+pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut Names) -> BookView<'a> {
     let signed = item.settling_direction().signed(remaining);
     let mut refs = Refs::new();
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
@@ -256,7 +290,7 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
         signed,
         minor: minor_units(signed, item.currency),
         date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
-        name: names.normalized(item.counterparty.as_deref()),
+        name: names.shared(item.counterparty.as_deref()),
         refs,
         settlement: settlement_key(item.settlement_number.as_deref()),
         owner: None,

@@ -1,73 +1,10 @@
-//! Counterparty names for the group passes: each spelling normalised once, each normalised name
-//! stored once under a small id (equal names compare as integers), and the name check of the
-//! passes (`similarity >= threshold`) answered without the full similarity where cheap bounds
-//! decide it.
+//! The payer name check of the group passes (`similarity >= threshold`) on interned names
+//! ([`Names`]), answered without the full similarity where cheap bounds decide it.
 
-use std::rc::Rc;
-
-use compact_str::CompactString;
-use rustc_hash::FxHashMap;
-
-use crate::name::{containment, jaro_winkler, jaro_winkler_bound, normalize_name, normalized_name_similarity, MAX_FAST_LEN};
-
-/// A normalised name in a [`Names`] table; [`NameId::EMPTY`] is the empty name (no party).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct NameId(u32);
-
-impl NameId {
-    pub(super) const EMPTY: NameId = NameId(0);
-
-    pub(super) fn is_empty(self) -> bool {
-        self == NameId::EMPTY
-    }
-}
-
-/// Normalised names by spelling: payers repeat, and normalising (transliteration, legal forms,
-/// word order) was the costliest step of a view.
-pub(super) struct Names {
-    /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a cache
-    /// miss per comparison, the entries lying far apart.
-    by_spelling: FxHashMap<CompactString, NameId>,
-    by_name: FxHashMap<Rc<str>, NameId>,
-    names: Vec<Rc<str>>,
-}
-
-impl Default for Names {
-    fn default() -> Self {
-        let empty: Rc<str> = Rc::from("");
-        let mut by_name = FxHashMap::default();
-        by_name.insert(empty.clone(), NameId::EMPTY);
-        Names { by_spelling: FxHashMap::default(), by_name, names: vec![empty] }
-    }
-}
+use crate::name::{containment, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
+use crate::prepare::{NameId, Names};
 
 impl Names {
-    /// The id of the normalised `raw` name ([`NameId::EMPTY`] for none).
-    pub(super) fn id(&mut self, raw: Option<&str>) -> NameId {
-        let Some(raw) = raw else { return NameId::EMPTY };
-        if let Some(&id) = self.by_spelling.get(raw) {
-            return id;
-        }
-        let normalized = normalize_name(raw);
-        let id = match self.by_name.get(normalized.as_str()) {
-            Some(&id) => id,
-            None => {
-                let id = NameId(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
-                let name: Rc<str> = Rc::from(normalized);
-                self.names.push(name.clone());
-                self.by_name.insert(name, id);
-                id
-            }
-        };
-        self.by_spelling.insert(CompactString::from(raw), id);
-        id
-    }
-
-    /// The normalised name.
-    pub(super) fn get(&self, id: NameId) -> &str {
-        self.names.get(id.0 as usize).map_or("", |n| n)
-    }
-
     /// True when both name a party and their similarity reaches `threshold`: exactly
     /// `normalized_name_similarity(a, b) >= threshold`, most often without computing it.
     pub(super) fn same_party(&self, a: NameId, b: NameId, threshold: f64) -> bool {

@@ -6,8 +6,8 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use super::names::{NameId, Names};
 use crate::prepare::AccountLookup;
+use crate::prepare::{NameId, Names};
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// A bank entry ready to group.
