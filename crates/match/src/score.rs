@@ -272,7 +272,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
     let (name, name_exact) = if b.name.is_empty() || c.name.is_empty() {
         (None, false)
     } else {
-        // Views built with one `NameTable` share one allocation per name, so most pairs are
+        // Views built with one `Names` table share one allocation per name, so most pairs are
         // decided by the pointer; the comparison keeps it right for views of different tables.
         if Rc::ptr_eq(&b.name, &c.name) || *b.name == *c.name {
             (Some(1.0), true)
