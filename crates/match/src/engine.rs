@@ -468,13 +468,13 @@ impl Matcher {
         let open_ledger: Vec<usize> = (0..n_ledger).filter(|&i| book_open[i]).collect();
         let open_items: Vec<usize> = (0..part.items.len()).filter(|&i| book_open[n_ledger + i]).collect();
         let group_input = GroupInput {
-            bank: open_bank.iter().map(|&i| bank[i].entry).collect(),
-            ledger: open_ledger.iter().map(|&i| part.ledger[i]).collect(),
-            items: open_items.iter().map(|&i| part.items[i]).collect(),
-            accounts: lookup,
+            bank: open_bank.iter().map(|&i| &bank[i]).collect(),
+            ledger: open_ledger.iter().map(|&i| &book[i]).collect(),
+            items: open_items.iter().map(|&i| (&book[n_ledger + i], part.items[i].1)).collect(),
         };
         let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
-        let groups = match_groups(self.rules.groups(), &group_input, now, &is_used);
+        // The views' name table goes to the group pass: its names are looked up, not normalised again.
+        let groups = match_groups(self.rules.groups(), &group_input, std::mem::take(&mut names), now, &is_used);
         drop(group_input);
         for &k in &groups.taken_bank {
             bank_open[open_bank[k]] = false;

@@ -19,21 +19,17 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
-use bankrec_model::{
-    AdjustmentLine, BankEntry, Currency, Decimal, LedgerEntry, MatchOrigin, MatchRecord, OpenItem, OpenItemAllocation, ScoreComponent,
-    Timestamp,
-};
+use bankrec_model::{AdjustmentLine, Currency, Decimal, MatchOrigin, MatchRecord, OpenItemAllocation, ScoreComponent, Timestamp};
 
 pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
-use crate::prepare::AccountLookup;
-use crate::prepare::{NameId, Names};
+use crate::prepare::{BankView, BookView, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
-use view::{bank_v, item_v, ledger_v, party_name, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
+use view::{bank_v, book_v, party_name, AccountKeys, BankFit, BankV, BookFit, BookRefs, BookV, Rec};
 
 /// Rule names recorded on group matches.
 pub(crate) const SPLIT_PAYMENT: &str = "split_payment";
@@ -54,17 +50,16 @@ const MAX_NAMES_PER_WORD: usize = 256;
 /// date: bounds the work per payment whatever the size of the payer's ledger.
 const MAX_EXAMINED_ITEMS: usize = 64;
 
-/// What the group pass reads: what the one-to-one rules left open.
-#[derive(Debug, Clone)]
-pub(crate) struct GroupInput<'a> {
+/// What the group pass reads: what the one-to-one rules left open, as the engine's views of it
+/// (references, names and accounts are not worked out twice).
+#[derive(Clone)]
+pub(crate) struct GroupInput<'v, 'a> {
     /// Open booked bank entries.
-    pub(crate) bank: Vec<&'a BankEntry>,
+    pub(crate) bank: Vec<&'v BankView<'a>>,
     /// Open ledger entries.
-    pub(crate) ledger: Vec<&'a LedgerEntry>,
+    pub(crate) ledger: Vec<&'v BookView<'a>>,
     /// Open items with the amount still open on each (open amount less active allocations).
-    pub(crate) items: Vec<(&'a OpenItem, Decimal)>,
-    /// The bank accounts, indexed once per run (empty when no map is given).
-    pub(crate) accounts: &'a AccountLookup<'a>,
+    pub(crate) items: Vec<(&'v BookView<'a>, Decimal)>,
 }
 
 /// What the group pass found.
@@ -109,7 +104,7 @@ fn out_taken(run: &mut Run<'_, '_>, bank_order: &[usize], ledger_order: &[usize]
 /// never below zero. An item with nothing remaining is taken; one with part remaining can still
 /// be paid (partial payments survive later runs).
 #[cfg(test)]
-pub(crate) fn remaining_open_amounts<'a>(items: &'a [OpenItem], existing: &[MatchRecord]) -> HashMap<&'a str, Decimal> {
+pub(crate) fn remaining_open_amounts<'a>(items: &'a [bankrec_model::OpenItem], existing: &[MatchRecord]) -> HashMap<&'a str, Decimal> {
     let mut allocated: HashMap<&str, Decimal> = HashMap::default();
     for r in existing.iter().filter(|r| r.is_active()) {
         for a in &r.open_items {
@@ -195,7 +190,15 @@ struct Run<'a, 'c> {
 /// Runs the group passes over what the one-to-one rules left open. Pure and deterministic: the
 /// same entries in any order give the same records and proposals; the subset search is bounded by
 /// `config.step_budget` steps, never by time.
-pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Timestamp, used_ids: &dyn Fn(&str) -> bool) -> GroupOutcome {
+///
+/// `names` is the table the views' names are in.
+pub(crate) fn match_groups(
+    config: &GroupRules,
+    input: &GroupInput<'_, '_>,
+    mut names: Names,
+    now: Timestamp,
+    used_ids: &dyn Fn(&str) -> bool,
+) -> GroupOutcome {
     // Positions in the input, in id order without repeats: the outcome says which positions
     // the records took, so the caller need not look ids up.
     let order = |ids: Vec<&str>| {
@@ -204,25 +207,22 @@ pub(crate) fn match_groups(config: &GroupRules, input: &GroupInput<'_>, now: Tim
         order.dedup_by(|a, b| ids[*a] == ids[*b]);
         order
     };
-    let bank_order = order(input.bank.iter().map(|e| e.id.as_str()).collect());
-    let ledger_order = order(input.ledger.iter().map(|l| l.id.as_str()).collect());
+    let bank_order = order(input.bank.iter().map(|v| v.entry.id.as_str()).collect());
+    let ledger_order = order(input.ledger.iter().map(|v| v.id).collect());
     let item_order: Vec<usize> =
-        order(input.items.iter().map(|(i, _)| i.id.as_str()).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
-    let bank_in: Vec<&BankEntry> = bank_order.iter().map(|&k| input.bank[k]).collect();
-    let ledger_in: Vec<&LedgerEntry> = ledger_order.iter().map(|&k| input.ledger[k]).collect();
-    let items_in: Vec<(&OpenItem, Decimal)> = item_order.iter().map(|&k| input.items[k]).collect();
+        order(input.items.iter().map(|(v, _)| v.id).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
 
-    let mut names = Names::default();
     let mut book_refs = BookRefs::default();
-    let mut book: Vec<BookV<'_>> = Vec::with_capacity(ledger_in.len() + items_in.len());
-    for l in &ledger_in {
-        book.push(ledger_v(l, book.len(), &mut names, &mut book_refs));
+    let mut book: Vec<BookV<'_>> = Vec::with_capacity(ledger_order.len() + item_order.len());
+    for &k in &ledger_order {
+        book.push(book_v(input.ledger[k], Decimal::ZERO, book.len(), &mut book_refs));
     }
-    for &(i, r) in &items_in {
-        book.push(item_v(i, r, book.len(), &mut names, &mut book_refs));
+    for &k in &item_order {
+        let (view, remaining) = input.items[k];
+        book.push(book_v(view, remaining, book.len(), &mut book_refs));
     }
     let mut scratch = Refs::new();
-    let bank: Vec<BankV<'_>> = bank_in.iter().map(|e| bank_v(e, input.accounts, &mut names, &book_refs, &mut scratch)).collect();
+    let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], &mut names, &book_refs, &mut scratch)).collect();
     let mut accounts = AccountKeys::default();
     let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
     let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id, v.gl)).collect();
@@ -794,6 +794,44 @@ impl<'a> Run<'a, '_> {
 
     /// Split payments without references: a bounded subset-sum search over the open items of the
     /// payer (equal or similar name), the `max_subset_items` closest in due date.
+    /// The first reason of a subset search's groups and notes: what was searched for whom.
+    #[allow(clippy::too_many_arguments)]
+    fn subset_head(
+        &self,
+        b: usize,
+        name: NameId,
+        forced: Option<usize>,
+        target: Decimal,
+        total: usize,
+        searched: usize,
+        cut: bool,
+    ) -> String {
+        let mut head = match forced {
+            Some(k) => format!(
+                "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {} (name similarity at least {})",
+                self.bank[b].signed,
+                self.cur(b),
+                self.quoted(b, k),
+                self.book[k].id,
+                self.book[k].open,
+                self.names.get(name),
+                self.config.name_similarity
+            ),
+            None => format!(
+                "no usable reference; {total} open item(s) of the payer {} (name similarity at least {})",
+                self.names.get(name),
+                self.config.name_similarity
+            ),
+        };
+        if cut {
+            let _ = write!(
+                head,
+                ", the {searched} closest in due date searched (the search was cut at max_subset_items usable items or {MAX_EXAMINED_ITEMS} examined)"
+            );
+        }
+        head
+    }
+
     fn by_subset(&mut self) -> Vec<Group> {
         // Open items by normalised name, and names by word, to find a payer's items without
         // comparing every name.
@@ -907,30 +945,9 @@ impl<'a> Run<'a, '_> {
             let amounts: Vec<Decimal> = pool.iter().map(|&k| self.book[k].open).collect();
             let mut found = subset_sums(&amounts, target, limit, min_size, self.config.step_budget, MAX_LISTED_SUBSETS);
             found.cut |= cut;
-            let mut head = match forced {
-                Some(k) => format!(
-                    "the payment of {} {} quotes only {} ({} {}), {target} more; {total} other open item(s) of the payer {} (name similarity at least {})",
-                    self.bank[b].signed,
-                    self.cur(b),
-                    self.quoted(b, k),
-                    self.book[k].id,
-                    self.book[k].open,
-                    self.names.get(name),
-                    self.config.name_similarity
-                ),
-                None => format!(
-                    "no usable reference; {total} open item(s) of the payer {} (name similarity at least {})",
-                    self.names.get(name),
-                    self.config.name_similarity
-                ),
-            };
-            if cut {
-                let _ = write!(
-                    head,
-                    ", the {} closest in due date searched (the search was cut at max_subset_items usable items or {MAX_EXAMINED_ITEMS} examined)",
-                    pool.len()
-                );
-            }
+            // Written only when a reason or a note will quote it: most searches find nothing.
+            let quotes_head = found.cut || !found.exact.is_empty() || !found.near.is_empty();
+            let head = if quotes_head { self.subset_head(b, name, forced, target, total, pool.len(), cut) } else { String::new() };
             match (forced, quoted) {
                 (Some(k), Some((_, fallback))) => {
                     if found.exact.is_empty() {

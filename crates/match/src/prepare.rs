@@ -70,11 +70,12 @@ impl Names {
         id
     }
 
-    /// The normalised `raw` name, shared: views holding the same name hold one allocation, so
-    /// equal names are equal pointers (`Rc::ptr_eq`), which scoring relies on.
-    pub(crate) fn shared(&mut self, raw: Option<&str>) -> Rc<str> {
+    /// The normalised `raw` name and its id, shared: views holding the same name hold one
+    /// allocation, so equal names are equal pointers (`Rc::ptr_eq`), which scoring relies on; the
+    /// group pass reads the id.
+    pub(crate) fn shared(&mut self, raw: Option<&str>) -> (NameId, Rc<str>) {
         let id = self.id(raw);
-        self.names.get(id.0 as usize).cloned().unwrap_or_else(|| Rc::from(""))
+        (id, self.names.get(id.0 as usize).cloned().unwrap_or_else(|| Rc::from("")))
     }
 
     /// The normalised name.
@@ -129,6 +130,8 @@ pub(crate) struct BankView<'a> {
     pub(crate) booking: Option<i32>,
     pub(crate) value: Option<i32>,
     pub(crate) name: Rc<str>,
+    /// `name` in the run's [`Names`].
+    pub(crate) name_id: NameId,
     /// Structured references first (`refs[..structured]`), then those found in text.
     pub(crate) refs: Refs,
     pub(crate) structured: usize,
@@ -162,6 +165,8 @@ pub(crate) struct BookView<'a> {
     pub(crate) minor: i64,
     pub(crate) date: Option<i32>,
     pub(crate) name: Rc<str>,
+    /// `name` in the run's [`Names`].
+    pub(crate) name_id: NameId,
     pub(crate) refs: Refs,
     pub(crate) settlement: Option<CompactString>,
     /// A ledger line's GL account as the bank account booked to it, when the map has one; an
@@ -221,7 +226,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     if let Some(info) = entry.additional_info.as_deref() {
         extract_keys(info, &mut refs);
     }
-    let name = names.shared(entry.counterparty().and_then(|p| p.name.as_deref()));
+    let (name_id, name) = names.shared(entry.counterparty().and_then(|p| p.name.as_deref()));
     let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
@@ -230,6 +235,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
         booking: entry.booking_date.map(|d| d.to_julian_day()),
         value: entry.value_date.map(|d| d.to_julian_day()),
         name,
+        name_id,
         refs,
         structured,
         settlement: settlement_key(entry.settlement_number.as_deref()),
@@ -240,6 +246,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
 
 pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BookView<'a> {
     let signed = entry.signed_amount();
+    let (name_id, name) = names.shared(entry.counterparty.as_deref());
     let mut refs = Refs::new();
     if let Some(r) = entry.reference.as_deref().and_then(classify_key) {
         refs.push(r);
@@ -262,7 +269,8 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
         signed,
         minor: minor_units(signed, entry.currency),
         date: Some(entry.date.to_julian_day()),
-        name: names.shared(entry.counterparty.as_deref()),
+        name,
+        name_id,
         refs,
         settlement: settlement_key(entry.settlement_number.as_deref()),
         owner: accounts.by_gl_account(&entry.gl_account),
@@ -274,6 +282,7 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
 /// active records already allocate).
 pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut Names) -> BookView<'a> {
     let signed = item.settling_direction().signed(remaining);
+    let (name_id, name) = names.shared(item.counterparty.as_deref());
     let mut refs = Refs::new();
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
         refs.push(r);
@@ -290,7 +299,8 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
         signed,
         minor: minor_units(signed, item.currency),
         date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
-        name: names.shared(item.counterparty.as_deref()),
+        name,
+        name_id,
         refs,
         settlement: settlement_key(item.settlement_number.as_deref()),
         owner: None,

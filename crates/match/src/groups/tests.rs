@@ -10,7 +10,7 @@ use bankrec_model::{
 use proptest::prelude::*;
 use time::macros::date;
 
-use crate::prepare::AccountLookup;
+use crate::prepare::{bank_view, item_view, ledger_view, AccountLookup};
 
 use super::*;
 use crate::manual::MatchBook;
@@ -47,16 +47,32 @@ fn ledger(id: &str, cents: i64, day: Date) -> LedgerEntry {
     LedgerEntry::new(id, day, "1020", d(cents), Currency::EUR)
 }
 
+/// The group pass over the engine's views of the inputs, as the engine runs it.
+fn groups_over(
+    config: &GroupRules,
+    bank: &[BankEntry],
+    ledger: &[LedgerEntry],
+    items: &[(&OpenItem, Decimal)],
+    accounts: &AccountLookup<'_>,
+    used: &dyn Fn(&str) -> bool,
+) -> GroupOutcome {
+    let mut names = Names::default();
+    let bank_views: Vec<BankView<'_>> = bank.iter().map(|e| bank_view(e, accounts, &mut names)).collect();
+    let ledger_views: Vec<BookView<'_>> = ledger.iter().map(|l| ledger_view(l, accounts, &mut names)).collect();
+    let item_views: Vec<BookView<'_>> = items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)).collect();
+    let input = GroupInput {
+        bank: bank_views.iter().collect(),
+        ledger: ledger_views.iter().collect(),
+        items: item_views.iter().zip(items).map(|(v, &(_, remaining))| (v, remaining)).collect(),
+    };
+    match_groups(config, &input, names, now(), used)
+}
+
 fn run_with(config: &GroupRules, bank: &[BankEntry], ledger: &[LedgerEntry], items: &[OpenItem], existing: &[MatchRecord]) -> GroupOutcome {
     let remaining = remaining_open_amounts(items, existing);
-    let input = GroupInput {
-        bank: bank.iter().collect(),
-        ledger: ledger.iter().collect(),
-        items: items.iter().map(|i| (i, remaining[i.id.as_str()])).collect(),
-        accounts: &AccountLookup::new(None),
-    };
+    let items: Vec<(&OpenItem, Decimal)> = items.iter().map(|i| (i, remaining[i.id.as_str()])).collect();
     let used: HashSet<&str> = existing.iter().map(|r| r.id.as_str()).collect();
-    match_groups(config, &input, now(), &|id| used.contains(id))
+    groups_over(config, bank, ledger, &items, &AccountLookup::new(None), &|id| used.contains(id))
 }
 
 fn run(bank: &[BankEntry], ledger: &[LedgerEntry], items: &[OpenItem]) -> GroupOutcome {
@@ -529,16 +545,11 @@ fn account_map_keeps_other_accounts_books_out() {
     items[1].bank_account = Some("savings".into());
     let payer = bank("B3", 30_000, date!(2024 - 04 - 02), "Globex", "");
     entries.push(payer);
-    let input = GroupInput {
-        bank: entries.iter().collect(),
-        ledger: lines.iter().collect(),
-        items: items.iter().map(|i| (i, i.open_amount)).collect(),
-        accounts: &AccountLookup::new(Some(&map)),
-    };
-    let out = match_groups(&GroupRules::exact(), &input, now(), &|_| false);
+    let open: Vec<(&OpenItem, Decimal)> = items.iter().map(|i| (i, i.open_amount)).collect();
+    let out = groups_over(&GroupRules::exact(), &entries, &lines, &open, &AccountLookup::new(Some(&map)), &|_| false);
     assert!(out.records.is_empty(), "L2 is on another GL account, I2 expected on another bank account: {out:#?}");
     // Without the map, both groups match.
-    let out = match_groups(&GroupRules::exact(), &GroupInput { accounts: &AccountLookup::new(None), ..input }, now(), &|_| false);
+    let out = groups_over(&GroupRules::exact(), &entries, &lines, &open, &AccountLookup::new(None), &|_| false);
     assert_eq!(out.records.len(), 2, "{out:#?}");
     assert_eq!(out.records[0].account.as_deref(), Some("DE89370400440532013000"));
 }

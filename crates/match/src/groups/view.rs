@@ -6,9 +6,8 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::prepare::AccountLookup;
-use crate::prepare::{NameId, Names};
-use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
+use crate::prepare::{BankView, BookRecord, BookView, NameId, Names};
+use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs, MIN_REFERENCE_LEN};
 
 /// A bank entry ready to group.
 pub(super) struct BankV<'a> {
@@ -137,107 +136,72 @@ pub(super) fn party_name(t: &Transaction) -> Option<&str> {
     t.counterparty.as_ref().and_then(|p| p.name.as_deref())
 }
 
-fn settlement_key(text: Option<&str>) -> Option<CompactString> {
-    text.map(normalize_key).filter(|s| !s.is_empty())
-}
-
-/// `scratch` is a buffer for the references the entry quotes, cleared here.
-pub(super) fn bank_v<'a>(
-    e: &'a BankEntry,
-    accounts: &AccountLookup<'a>,
-    names: &mut Names,
-    book_refs: &BookRefs,
-    scratch: &mut Refs,
-) -> BankV<'a> {
-    scratch.clear();
-    transaction_refs(&e.transaction, scratch);
+/// The group view of an engine view of a bank entry; `scratch` is a buffer for the references
+/// the entry quotes. The group pass reads each transaction's references in turn, its own
+/// additional information included, and each batch detail's on its own; the engine's view lists
+/// every structured reference first, so only for one plain transaction are its references the
+/// same.
+pub(super) fn bank_v<'a>(view: &BankView<'a>, names: &mut Names, book_refs: &BookRefs, scratch: &mut Refs) -> BankV<'a> {
+    let e = view.entry;
     let mut detail_refs = Vec::new();
-    if e.details.len() >= 2 {
-        // The batch pass looks each detail up by its own references: extracted once, here.
-        detail_refs.reserve_exact(e.details.len());
-        let mut own = Refs::new();
-        for d in &e.details {
-            own.clear();
-            transaction_refs(&d.transaction, &mut own);
-            detail_refs.push(book_refs.known(&own));
-            for r in own.drain(..) {
-                push_key(scratch, r);
+    let refs = if e.details.is_empty() && e.transaction.additional_info.is_none() {
+        // One transaction without additional information of its own (almost every entry): the
+        // engine's view found the same references, in the same order.
+        book_refs.known(&view.refs)
+    } else {
+        scratch.clear();
+        transaction_refs(&e.transaction, scratch);
+        if e.details.len() >= 2 {
+            // The batch pass looks each detail up by its own references: extracted once, here.
+            detail_refs.reserve_exact(e.details.len());
+            let mut own = Refs::new();
+            for d in &e.details {
+                own.clear();
+                transaction_refs(&d.transaction, &mut own);
+                detail_refs.push(book_refs.known(&own));
+                for r in own.drain(..) {
+                    push_key(scratch, r);
+                }
+            }
+        } else {
+            for d in &e.details {
+                transaction_refs(&d.transaction, scratch);
             }
         }
-    } else {
-        for d in &e.details {
-            transaction_refs(&d.transaction, scratch);
+        if let Some(info) = e.additional_info.as_deref() {
+            extract_keys(info, scratch);
         }
-    }
-    if let Some(info) = e.additional_info.as_deref() {
-        extract_keys(info, scratch);
-    }
+        book_refs.known(scratch)
+    };
     let mut name = names.id(party_name(&e.transaction));
     if name.is_empty() {
-        name = names.id(e.counterparty().and_then(|p| p.name.as_deref()));
+        name = view.name_id;
     }
-    let account = accounts.by_identifier(&e.account);
     BankV {
         e,
-        signed: e.signed_amount(),
+        signed: view.signed,
         name,
-        refs: book_refs.known(scratch),
+        refs,
         detail_refs,
-        settlement: settlement_key(e.settlement_number.as_deref()),
-        account_id: account.map(|a| a.id.as_str()),
-        gl: account.map(|a| a.gl_account.code.as_str()),
+        settlement: view.settlement.clone(),
+        account_id: view.account_id,
+        gl: view.account.map(|a| a.gl_account.code.as_str()),
         date: e.date().map(|d| d.to_julian_day()),
     }
 }
 
-/// The ledger line at position `k` of the book side; its references join `book_refs`.
-pub(super) fn ledger_v<'a>(l: &'a LedgerEntry, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
-    let mut found = Refs::new();
-    if let Some(r) = l.reference.as_deref().and_then(classify_key) {
-        push_key(&mut found, r);
-    }
-    if let Some(text) = l.description.as_deref() {
-        // Only check-digit-validated references from free text, as in the one-to-one rules.
-        let mut extracted = Refs::new();
-        extract_keys(text, &mut extracted);
-        for r in extracted.into_iter().filter(|r| r.kind.is_check_digit_validated()) {
-            push_key(&mut found, r);
-        }
-    }
-    BookV {
-        rec: Rec::Ledger(l),
-        id: &l.id,
-        currency: l.currency,
-        open: l.amount,
-        signed: l.signed_amount(),
-        name: names.id(l.counterparty.as_deref()),
-        refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
-        settlement: settlement_key(l.settlement_number.as_deref()),
-        date: Some(l.date.to_julian_day()),
-    }
-}
-
-/// The open item at position `k` of the book side; its references join `book_refs`.
-pub(super) fn item_v<'a>(i: &'a OpenItem, remaining: Decimal, k: usize, names: &mut Names, book_refs: &mut BookRefs) -> BookV<'a> {
-    let mut found = Refs::new();
-    if let Some(r) = i.payment_reference.as_deref().and_then(classify_key) {
-        push_key(&mut found, r);
-    }
-    if let Some(r) = classify_key(&i.number) {
-        push_key(&mut found, r);
-    }
-    BookV {
-        rec: Rec::Item(i),
-        id: &i.id,
-        currency: i.currency,
-        open: remaining,
-        signed: i.settling_direction().signed(remaining),
-        name: names.id(i.counterparty.as_deref()),
-        refs: found.into_iter().map(|r| book_refs.add(r.value, k)).collect(),
+/// The group view of an engine view of a ledger line or open item at position `k` of the book
+/// side, `open` the unsigned amount available; its references join `book_refs`. The engine's view
+/// already holds the references (a ledger line's own and the check-digit-validated ones of its
+/// description; an item's payment reference and number) and the name.
+pub(super) fn book_v<'a>(view: &BookView<'a>, open: Decimal, k: usize, book_refs: &mut BookRefs) -> BookV<'a> {
+    let refs = view.refs.iter().filter(|r| r.value.len() >= MIN_REFERENCE_LEN).map(|r| book_refs.add(r.value.clone(), k)).collect();
+    let (rec, open, settlement) = match view.record {
+        BookRecord::Ledger(l) => (Rec::Ledger(l), l.amount, view.settlement.clone()),
         // Settlement groups join bank entries and ledger lines only.
-        settlement: None,
-        date: i.due_date.or(i.issue_date).map(|d| d.to_julian_day()),
-    }
+        BookRecord::Item(i) => (Rec::Item(i), open, None),
+    };
+    BookV { rec, id: view.id, currency: view.currency, open, signed: view.signed, name: view.name_id, refs, settlement, date: view.date }
 }
 
 /// GL account codes and bank account identifiers of the book side as small integers: the account
