@@ -99,20 +99,26 @@ pub(crate) fn normalize_key(text: &str) -> CompactString {
             buf[len] = b.to_ascii_uppercase();
             len += 1;
         }
-        let bytes = &buf[..len];
-        let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-        let rest = &bytes[letters..];
+        let letters = buf[..len].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let rest = &buf[letters..len];
         let mut keep = 0;
-        if rest.first() == Some(&b'0') && rest.iter().all(u8::is_ascii_digit) && !(bytes.starts_with(b"RF") && is_valid_rf_bytes(bytes)) {
+        if rest.first() == Some(&b'0')
+            && rest.iter().all(u8::is_ascii_digit)
+            && !(buf[..len].starts_with(b"RF") && is_valid_rf_bytes(&buf[..len]))
+        {
             let zeros = rest.iter().take_while(|b| **b == b'0').count();
             keep = if zeros == rest.len() { zeros - 1 } else { zeros };
         }
-        let mut out = CompactString::with_capacity(len - keep);
+        // The dropped zeros closed up, so that the value is copied out once.
+        buf.copy_within(letters + keep..len, letters);
         // ASCII letters and digits only: valid UTF-8.
-        out.push_str(std::str::from_utf8(&bytes[..letters]).unwrap_or_default());
-        out.push_str(std::str::from_utf8(&rest[keep..]).unwrap_or_default());
-        return out;
+        return CompactString::new(std::str::from_utf8(&buf[..len - keep]).unwrap_or_default());
     }
+    normalize_chars(text)
+}
+
+/// [`normalize_key`] character by character: any text.
+fn normalize_chars(text: &str) -> CompactString {
     let mut out = CompactString::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
@@ -375,7 +381,7 @@ pub fn classify_reference(text: &str) -> Option<Reference> {
 /// [`classify_reference`] into inline storage.
 pub(crate) fn classify_key(text: &str) -> Option<RefKey> {
     let trimmed = text.trim();
-    if trimmed.len() >= 12 && trimmed.contains(['+', '*', '/']) && is_valid_belgian_structured(trimmed) {
+    if trimmed.len() >= 12 && trimmed.bytes().any(|b| matches!(b, b'+' | b'*' | b'/')) && is_valid_belgian_structured(trimmed) {
         return Some(RefKey { value: normalize_key(trimmed), kind: ReferenceKind::BelgianStructured });
     }
     if is_valid_rf(trimmed) {
@@ -665,6 +671,12 @@ mod tests {
             for f in [is_valid_rf, is_valid_finnish_reference, is_valid_kid, is_valid_swedish_ocr, is_valid_swiss_qr_reference, is_valid_belgian_structured] {
                 let _ = f(&text);
             }
+        }
+
+        #[test]
+        fn ascii_path_agrees_with_the_general_one(text in "[ -~]{0,64}", rf in "[RFrf0 ]{0,3}[0-9 -]{0,30}") {
+            proptest::prop_assert_eq!(normalize_key(&text), normalize_chars(&text));
+            proptest::prop_assert_eq!(normalize_key(&rf), normalize_chars(&rf));
         }
 
         #[test]
