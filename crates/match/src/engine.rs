@@ -365,7 +365,13 @@ impl Matcher {
             }
         }
         let rank = |r: &MatchRecord| ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX);
-        records.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.bank_entries.first().cmp(&b.bank_entries.first())));
+        // The keys are sorted, not the records: a record is 264 bytes, which a merge sort moves
+        // once per pass and whose scratch space is half of them again; the position breaks ties
+        // (a stable order). Then each record moves once, following the permutation's cycles.
+        let mut keys: Vec<(usize, Option<&str>, usize)> =
+            records.iter().enumerate().map(|(i, r)| (rank(r), r.bank_entries.first().map(String::as_str), i)).collect();
+        keys.sort();
+        permute(records, keys.into_iter().map(|(_, _, i)| i).collect());
     }
 
     /// The position of a rule (by the name its records carry) in the order of work.
@@ -780,6 +786,23 @@ fn merge_pair_proposal(
     }
 }
 
+/// Puts at each position `p` the item that was at `source[p]` (`source` a permutation), moving
+/// each item once along the permutation's cycles, without a second buffer.
+fn permute<T>(items: &mut [T], mut source: Vec<usize>) {
+    for start in 0..source.len() {
+        // A settled position points to itself; the item first at `start` travels along the
+        // cycle until the position that takes it.
+        let mut p = start;
+        while source[p] != start && source[p] != p {
+            let from = source[p];
+            items.swap(p, from);
+            source[p] = p;
+            p = from;
+        }
+        source[p] = p;
+    }
+}
+
 /// Positions of the entries sorted by id; refuses empty and repeated ids.
 fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str>, side: EntrySide) -> Result<Vec<usize>, MatchError> {
     let ids: Vec<&str> = ids.collect();
@@ -1091,6 +1114,19 @@ fn make_record(
 mod tests {
     use super::*;
     use bankrec_model::Decimal;
+
+    proptest::proptest! {
+        #[test]
+        fn permute_moves_each_item_to_its_place(order in proptest::collection::vec(proptest::num::u32::ANY, 0..60)) {
+            // A permutation: the positions sorted by random keys.
+            let mut source: Vec<usize> = (0..order.len()).collect();
+            source.sort_by_key(|&i| order[i]);
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = source.iter().map(|&i| items[i].clone()).collect();
+            permute(&mut items, source);
+            proptest::prop_assert_eq!(items, expected);
+        }
+    }
 
     #[test]
     fn parts_per_account_when_the_map_ties_every_record_to_one() {
