@@ -77,7 +77,7 @@ pub struct Found {
 }
 
 fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>) -> bool {
-    let same_currency = b.entry.currency == c.currency;
+    let same_currency = b.currency == c.currency;
     match cond {
         FindCondition::AmountEqual => same_currency && b.signed == c.signed,
         FindCondition::AmountWithin { absolute } => {

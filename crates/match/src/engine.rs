@@ -1,6 +1,7 @@
 //! The automatic run: rules in priority order, mutual-best acceptance, proposals and the reasons
 //! for what stays open.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bankrec_model::{
@@ -688,10 +689,17 @@ fn partition<'a>(
     let all_keys = || bank_keys.iter().chain(&ledger_keys).chain(&item_keys);
     let shared: HashSet<Currency> = all_keys().filter(|(_, account)| account.is_none()).map(|&(c, _)| c).collect();
     let key = |&(currency, account): &(Currency, Option<&'a str>)| (currency, if shared.contains(&currency) { None } else { account });
-    // A handful of parts: found by a short scan, not a tree lookup per record.
-    let mut keys: Vec<(Currency, Option<&str>)> = all_keys().map(key).collect();
-    keys.sort_unstable();
-    keys.dedup();
+    // A handful of parts, in key order. Records come in runs of one key (a statement, a GL
+    // account), so a key is looked up only where a run starts, not collected and sorted per record.
+    let mut distinct: BTreeSet<(Currency, Option<&str>)> = BTreeSet::new();
+    let mut last = None;
+    for k in all_keys().map(key) {
+        if last != Some(k) {
+            distinct.insert(k);
+            last = Some(k);
+        }
+    }
+    let keys: Vec<(Currency, Option<&str>)> = distinct.into_iter().collect();
     let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
     // Every record's key is in `keys` (made from the same keys), so the search never misses.
     let slot = |k: &(Currency, Option<&'a str>)| keys.binary_search(&key(k)).unwrap_or_default();
@@ -831,7 +839,7 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView
             index.reference(&r.value, book, out);
         }
     } else {
-        let currency = b.entry.currency;
+        let currency = b.currency;
         let bank_date = rule.date_window.and_then(|w| match w.field {
             crate::rules::DateField::Booking => b.booking.or(b.value),
             crate::rules::DateField::Value => b.value.or(b.booking),
@@ -881,7 +889,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
     // reference in the second. A million records should not carry a dozen strings each; the score
     // and the rule are in the record itself. Written with `push_str` rather than `format!`, which
     // cost a sixth of a run.
-    let cur = b.entry.currency.code();
+    let cur = b.currency.code();
     let mut out = Vec::with_capacity(2);
     let mut first = String::with_capacity(160);
     if eval.difference.is_zero() {

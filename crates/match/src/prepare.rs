@@ -125,6 +125,9 @@ impl<'a> AccountLookup<'a> {
 #[derive(Debug)]
 pub(crate) struct BankView<'a> {
     pub(crate) entry: &'a BankEntry,
+    /// The entry's currency, read here: every candidate is compared on it, and the entry itself
+    /// lies far away in memory.
+    pub(crate) currency: Currency,
     pub(crate) signed: Decimal,
     pub(crate) minor: i64,
     pub(crate) booking: Option<i32>,
@@ -230,6 +233,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
+        currency: entry.currency,
         signed,
         minor: minor_units(signed, entry.currency),
         booking: entry.booking_date.map(|d| d.to_julian_day()),

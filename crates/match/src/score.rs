@@ -83,7 +83,7 @@ pub(crate) fn bank_admissible(rule: &Rule, b: &BankView<'_>) -> bool {
     if rule.direction.is_some_and(|d| d != b.entry.direction) {
         return false;
     }
-    if !rule.currencies.is_empty() && !rule.currencies.contains(&b.entry.currency) {
+    if !rule.currencies.is_empty() && !rule.currencies.contains(&b.currency) {
         return false;
     }
     if !rule.accounts.is_empty() {
@@ -171,7 +171,7 @@ fn contradicts(b: &BankView<'_>, c: &BookView<'_>) -> bool {
 /// Scores a pair under a rule; `None` when a hard condition fails. Bank-only conditions are
 /// checked by [`bank_admissible`].
 pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Option<Eval> {
-    if c.currency != b.entry.currency {
+    if c.currency != b.currency {
         return None;
     }
     // Direction: both sides must move money the same way.
