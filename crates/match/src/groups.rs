@@ -15,6 +15,7 @@ mod tests;
 mod view;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
@@ -184,6 +185,8 @@ struct Run<'a, 'c> {
     /// the payer's other open items do not make up the rest).
     paid_more: Vec<(usize, usize, Group)>,
     new_ids: HashSet<String>,
+    /// See [`Run::label`].
+    labels: HashSet<Arc<str>>,
     out: GroupOutcome,
 }
 
@@ -241,6 +244,7 @@ pub(crate) fn match_groups(
         book_fit,
         paid_more: Vec::new(),
         new_ids: HashSet::default(),
+        labels: HashSet::default(),
         out: GroupOutcome::default(),
     };
     if config.batches {
@@ -999,11 +1003,21 @@ impl<'a> Run<'a, '_> {
                 g.reasons.push("ambiguous: another group claims one of these entries; not matched automatically".into());
             }
             if g.auto {
-                self.record(&g);
+                self.record(g);
             } else {
                 self.propose(&g);
             }
         }
+    }
+
+    /// Text the group records repeat (rule names, account labels), held once.
+    fn label(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.labels.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.labels.insert(shared.clone());
+        shared
     }
 
     fn score(components: &[ScoreComponent]) -> f64 {
@@ -1015,9 +1029,10 @@ impl<'a> Run<'a, '_> {
         }
     }
 
-    fn record(&mut self, g: &Group) {
+    fn record(&mut self, mut g: Group) {
         let parts: Vec<Vec<usize>> = if g.per_bank { g.banks.iter().map(|&b| vec![b]).collect() } else { vec![g.banks.clone()] };
-        for banks in parts {
+        let n_parts = parts.len();
+        for (n, banks) in parts.into_iter().enumerate() {
             let book: Vec<(usize, Decimal)> =
                 if g.per_bank { g.book.iter().map(|&(k, _)| (k, self.bank[banks[0]].signed.abs())).collect() } else { g.book.clone() };
             let first = banks[0];
@@ -1028,8 +1043,9 @@ impl<'a> Run<'a, '_> {
             let used = |id: &str| (self.used_ids)(id) || self.new_ids.contains(id);
             let id = record_id(g.kind, &bank_ids, &ledger_ids, &item_ids, &used);
             let cur = self.cur(first);
-            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(g.kind.into()), self.now, ENGINE_ACTOR);
-            r.account = Some(self.bank[first].account_label().into());
+            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(self.label(g.kind)), self.now, ENGINE_ACTOR);
+            let account = self.bank[first].account_label();
+            r.account = Some(self.label(account));
             r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
             r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
             r.open_items = book
@@ -1049,9 +1065,11 @@ impl<'a> Run<'a, '_> {
                     });
                 }
             }
-            r.components = g.components.clone();
-            r.score = Self::score(&g.components);
-            r.reasons = g.reasons.clone();
+            // The last (usually the only) record takes the group's reasons; earlier ones copy them.
+            let last = n + 1 == n_parts;
+            r.components = if last { std::mem::take(&mut g.components) } else { g.components.clone() };
+            r.score = Self::score(&r.components);
+            r.reasons = if last { std::mem::take(&mut g.reasons) } else { g.reasons.clone() };
             self.new_ids.insert(id);
             self.out.records.push(r);
             for &b in &banks {

@@ -25,8 +25,8 @@ pub(super) struct BankV<'a> {
     pub(super) date: Option<i32>,
 }
 
-impl BankV<'_> {
-    pub(super) fn account_label(&self) -> &str {
+impl<'a> BankV<'a> {
+    pub(super) fn account_label(&self) -> &'a str {
         self.account_id.unwrap_or_else(|| self.e.account.as_str())
     }
 }
