@@ -76,7 +76,7 @@ pub struct Found {
     pub conditions: Vec<String>,
 }
 
-fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>) -> bool {
+fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>, names: &Names) -> bool {
     let same_currency = b.currency == c.currency;
     match cond {
         FindCondition::AmountEqual => same_currency && b.signed == c.signed,
@@ -88,7 +88,9 @@ fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>) -> bool {
         }
         FindCondition::ReferenceFound => c.refs.iter().any(|r| b.refs.iter().any(|x| x.value == r.value)),
         FindCondition::NameSimilar { threshold } => {
-            !b.name.is_empty() && !c.name.is_empty() && normalized_name_similarity(&b.name, &c.name) >= *threshold
+            !b.name_id.is_empty()
+                && !c.name_id.is_empty()
+                && normalized_name_similarity(names.get(b.name_id), names.get(c.name_id)) >= *threshold
         }
         FindCondition::SettlementEqual => b.settlement.is_some() && b.settlement == c.settlement,
     }
@@ -121,8 +123,8 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         taken.extend(r.ledger_entries.iter().map(|id| (EntrySide::Ledger, id.as_str())));
         taken.extend(r.open_items.iter().map(|a| (EntrySide::OpenItem, a.id.as_str())));
     }
-    let check = |b: &BankView<'_>, c: &BookView<'_>| -> Vec<String> {
-        conditions.iter().filter(|cond| meets(cond, b, c)).map(FindCondition::label).collect()
+    let check = |b: &BankView<'_>, c: &BookView<'_>, names: &Names| -> Vec<String> {
+        conditions.iter().filter(|cond| meets(cond, b, c, names)).map(FindCondition::label).collect()
     };
     let mut found: Vec<Found> = Vec::new();
     let mut names = Names::default();
@@ -131,13 +133,15 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
         Selected::Bank(entry) => {
             let b = bank_view(entry, &lookup, &mut names);
             for l in input.ledger_entries.iter().filter(|l| !taken.contains(&(EntrySide::Ledger, l.id.as_str()))) {
-                let met = check(&b, &ledger_view(l, &lookup, &mut names));
+                let c = ledger_view(l, &lookup, &mut names);
+                let met = check(&b, &c, &names);
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Ledger, id: l.id.clone(), conditions: met });
                 }
             }
             for i in input.open_items.iter().filter(|i| !i.is_settled() && !taken.contains(&(EntrySide::OpenItem, i.id.as_str()))) {
-                let met = check(&b, &item_view(i, i.open_amount, &mut names));
+                let c = item_view(i, i.open_amount, &mut names);
+                let met = check(&b, &c, &names);
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::OpenItem, id: i.id.clone(), conditions: met });
                 }
@@ -150,7 +154,8 @@ pub fn auto_find(selected: Selected<'_>, input: &MatchInput<'_>, conditions: &[F
                 Selected::Bank(_) => return found,
             };
             for e in input.bank_entries.iter().filter(|e| !taken.contains(&(EntrySide::Bank, e.id.as_str()))) {
-                let met = check(&bank_view(e, &lookup, &mut names), &c);
+                let b = bank_view(e, &lookup, &mut names);
+                let met = check(&b, &c, &names);
                 if !met.is_empty() {
                     found.push(Found { side: EntrySide::Bank, id: e.id.clone(), conditions: met });
                 }

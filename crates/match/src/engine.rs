@@ -418,7 +418,7 @@ impl Matcher {
                         if !book_open[ci as usize] {
                             continue;
                         }
-                        let Some(eval) = evaluate(rule, b, &book[ci as usize]) else { continue };
+                        let Some(eval) = evaluate(rule, b, &book[ci as usize], &names) else { continue };
                         let bb = &mut book_best[ci as usize];
                         if bb.bank == u32::MAX {
                             touched.push(ci);
@@ -449,7 +449,7 @@ impl Matcher {
                         let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
                         let account = labels.entry(b.account_label()).or_insert_with(|| Arc::from(b.account_label())).clone();
                         let shared = Shared { rule: rule_name.clone(), account };
-                        matches.push(make_record(rule, shared, b, c, &best.eval, now, used_ids, &mut new_ids));
+                        matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids));
                         bank_open[bi as usize] = false;
                         book_open[best.book as usize] = false;
                         accepted += 1;
@@ -480,8 +480,8 @@ impl Matcher {
             items: open_items.iter().map(|&i| (&book[n_ledger + i], part.items[i].1)).collect(),
         };
         let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
-        // The views' name table goes to the group pass: its names are looked up, not normalised again.
-        let groups = match_groups(self.rules.groups(), &group_input, std::mem::take(&mut names), now, &is_used);
+        // The views' name table serves the group pass too: its names are looked up, not normalised again.
+        let groups = match_groups(self.rules.groups(), &group_input, &mut names, now, &is_used);
         drop(group_input);
         for &k in &groups.taken_bank {
             bank_open[open_bank[k]] = false;
@@ -530,7 +530,7 @@ impl Matcher {
                     if !book_open[ci as usize] {
                         continue;
                     }
-                    let Some(eval) = evaluate(rule, b, &book[ci as usize]) else { continue };
+                    let Some(eval) = evaluate(rule, b, &book[ci as usize], &names) else { continue };
                     if eval.score < rule.min_score {
                         if best_below.is_none_or(|(_, s)| eval.score > s) {
                             best_below = Some((ri, eval.score));
@@ -585,7 +585,7 @@ impl Matcher {
                     (bb.bank != bi && bb.score >= eval.score - rule.margin) || (bb.bank == bi && bb.score - bb.second < rule.margin);
                 let ambiguous = rivals_here || contested;
                 proposed_for[ci as usize].get_or_insert(bi);
-                let mut why = pair_reasons(rule, b, c, &eval);
+                let mut why = pair_reasons(rule, b, c, &eval, &names);
                 if ambiguous && eval.score >= rule.accept {
                     why.push("ambiguous: another candidate scores within the margin, not matched automatically".into());
                 } else if eval.score < rule.accept {
@@ -884,7 +884,7 @@ fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
 }
 
 /// Why a pair agrees, in the accountant's words.
-pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval) -> Vec<String> {
+pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval, names: &Names) -> Vec<String> {
     // Two complete sentences at most: amount, date, name and settlement number in the first, the
     // reference in the second. A million records should not carry a dozen strings each; the score
     // and the rule are in the record itself. Written with `push_str` rather than `format!`, which
@@ -921,15 +921,15 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
     if let Some(s) = eval.parts[3] {
         if eval.name_exact {
             first.push_str(", name equal (");
-            first.push_str(&b.name);
+            first.push_str(names.get(b.name_id));
             first.push(')');
         } else {
             first.push_str(", name similarity ");
             push_fraction(&mut first, s, 2);
             first.push_str(" (");
-            first.push_str(&b.name);
+            first.push_str(names.get(b.name_id));
             first.push_str(" ~ ");
-            first.push_str(&c.name);
+            first.push_str(names.get(c.name_id));
             first.push(')');
         }
     }
@@ -1069,6 +1069,7 @@ fn make_record(
     b: &BankView<'_>,
     c: &BookView<'_>,
     eval: &Eval,
+    names: &Names,
     now: Timestamp,
     existing: &HashSet<&str>,
     new_ids: &mut HashSet<String>,
@@ -1114,7 +1115,7 @@ fn make_record(
     }
     r.score = eval.score;
     r.components = eval.components();
-    r.reasons = pair_reasons(rule, b, c, eval);
+    r.reasons = pair_reasons(rule, b, c, eval, names);
     r
 }
 

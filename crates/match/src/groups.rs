@@ -175,7 +175,7 @@ struct Run<'a, 'c> {
     /// Bank entries already proposed by an earlier pass: later passes leave them alone.
     bank_proposed: Vec<bool>,
     /// The normalised names of the views.
-    names: Names,
+    names: &'c mut Names,
     /// The references of the book records, with the records quoting each.
     book_refs: BookRefs,
     /// What the account check reads, by bank and by book position.
@@ -198,7 +198,7 @@ struct Run<'a, 'c> {
 pub(crate) fn match_groups(
     config: &GroupRules,
     input: &GroupInput<'_, '_>,
-    mut names: Names,
+    names: &mut Names,
     now: Timestamp,
     used_ids: &dyn Fn(&str) -> bool,
 ) -> GroupOutcome {
@@ -225,7 +225,7 @@ pub(crate) fn match_groups(
         book.push(book_v(view, remaining, book.len(), &mut book_refs));
     }
     let mut scratch = Refs::new();
-    let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], &mut names, &book_refs, &mut scratch)).collect();
+    let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], names, &book_refs, &mut scratch)).collect();
     let mut accounts = AccountKeys::default();
     let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
     let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id, v.gl)).collect();

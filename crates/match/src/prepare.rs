@@ -30,7 +30,8 @@ impl NameId {
 }
 
 /// Normalised names by spelling: payers repeat, and normalising (transliteration, legal forms,
-/// word order) was the costliest step of a view.
+/// word order) was the costliest step of a view. Views hold a name's id: within one table, equal
+/// normalised names have equal ids, which scoring relies on (views compared are of one table).
 pub(crate) struct Names {
     /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a cache
     /// miss per comparison, the entries lying far apart.
@@ -68,14 +69,6 @@ impl Names {
         };
         self.by_spelling.insert(CompactString::from(raw), id);
         id
-    }
-
-    /// The normalised `raw` name and its id, shared: views holding the same name hold one
-    /// allocation, so equal names are equal pointers (`Rc::ptr_eq`), which scoring relies on; the
-    /// group pass reads the id.
-    pub(crate) fn shared(&mut self, raw: Option<&str>) -> (NameId, Rc<str>) {
-        let id = self.id(raw);
-        (id, self.names.get(id.0 as usize).cloned().unwrap_or_else(|| Rc::from("")))
     }
 
     /// The normalised name.
@@ -132,8 +125,7 @@ pub(crate) struct BankView<'a> {
     pub(crate) minor: i64,
     pub(crate) booking: Option<i32>,
     pub(crate) value: Option<i32>,
-    pub(crate) name: Rc<str>,
-    /// `name` in the run's [`Names`].
+    /// The normalised counterparty name in the run's [`Names`]: equal names are equal ids.
     pub(crate) name_id: NameId,
     /// Structured references first (`refs[..structured]`), then those found in text.
     pub(crate) refs: Refs,
@@ -167,8 +159,7 @@ pub(crate) struct BookView<'a> {
     pub(crate) signed: Decimal,
     pub(crate) minor: i64,
     pub(crate) date: Option<i32>,
-    pub(crate) name: Rc<str>,
-    /// `name` in the run's [`Names`].
+    /// The normalised counterparty name in the run's [`Names`].
     pub(crate) name_id: NameId,
     pub(crate) refs: Refs,
     pub(crate) settlement: Option<CompactString>,
@@ -229,7 +220,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     if let Some(info) = entry.additional_info.as_deref() {
         extract_keys(info, &mut refs);
     }
-    let (name_id, name) = names.shared(entry.counterparty().and_then(|p| p.name.as_deref()));
+    let name_id = names.id(entry.counterparty().and_then(|p| p.name.as_deref()));
     let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
@@ -238,7 +229,6 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
         minor: minor_units(signed, entry.currency),
         booking: entry.booking_date.map(|d| d.to_julian_day()),
         value: entry.value_date.map(|d| d.to_julian_day()),
-        name,
         name_id,
         refs,
         structured,
@@ -250,7 +240,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
 
 pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BookView<'a> {
     let signed = entry.signed_amount();
-    let (name_id, name) = names.shared(entry.counterparty.as_deref());
+    let name_id = names.id(entry.counterparty.as_deref());
     let mut refs = Refs::new();
     if let Some(r) = entry.reference.as_deref().and_then(classify_key) {
         refs.push(r);
@@ -273,7 +263,6 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
         signed,
         minor: minor_units(signed, entry.currency),
         date: Some(entry.date.to_julian_day()),
-        name,
         name_id,
         refs,
         settlement: settlement_key(entry.settlement_number.as_deref()),
@@ -286,7 +275,7 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
 /// active records already allocate).
 pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut Names) -> BookView<'a> {
     let signed = item.settling_direction().signed(remaining);
-    let (name_id, name) = names.shared(item.counterparty.as_deref());
+    let name_id = names.id(item.counterparty.as_deref());
     let mut refs = Refs::new();
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
         refs.push(r);
@@ -303,7 +292,6 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
         signed,
         minor: minor_units(signed, item.currency),
         date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
-        name,
         name_id,
         refs,
         settlement: settlement_key(item.settlement_number.as_deref()),

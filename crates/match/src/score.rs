@@ -1,12 +1,10 @@
 //! Scoring one bank entry against one book record under one rule: hard conditions first, then
 //! the score components and their weighted mean.
 
-use std::rc::Rc;
-
 use bankrec_model::{Decimal, ScoreComponent};
 
 use crate::name::normalized_name_similarity;
-use crate::prepare::{BankView, BookRecord, BookView, STRONG_REFERENCE_LEN};
+use crate::prepare::{BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
 use crate::reference::RefKey;
 use crate::reference::ReferenceKind;
 use crate::rules::{DateField, ReferenceCondition, Rule};
@@ -101,7 +99,7 @@ pub(crate) fn bank_admissible(rule: &Rule, b: &BankView<'_>) -> bool {
     if rule.reference.is_some() && b.refs.is_empty() {
         return false;
     }
-    if rule.name_similarity.is_some() && b.name.is_empty() {
+    if rule.name_similarity.is_some() && b.name_id.is_empty() {
         return false;
     }
     true
@@ -169,8 +167,8 @@ fn contradicts(b: &BankView<'_>, c: &BookView<'_>) -> bool {
 }
 
 /// Scores a pair under a rule; `None` when a hard condition fails. Bank-only conditions are
-/// checked by [`bank_admissible`].
-pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Option<Eval> {
+/// checked by [`bank_admissible`]. Both views name their counterparty in `names`.
+pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &Names) -> Option<Eval> {
     if c.currency != b.currency {
         return None;
     }
@@ -269,16 +267,13 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>) -> Optio
         None => None,
     };
     // Name.
-    let (name, name_exact) = if b.name.is_empty() || c.name.is_empty() {
+    let (name, name_exact) = if b.name_id.is_empty() || c.name_id.is_empty() {
         (None, false)
+    } else if b.name_id == c.name_id {
+        // One table gives equal normalised names one id: most pairs are decided here.
+        (Some(1.0), true)
     } else {
-        // Views built with one `Names` table share one allocation per name, so most pairs are
-        // decided by the pointer; the comparison keeps it right for views of different tables.
-        if Rc::ptr_eq(&b.name, &c.name) || *b.name == *c.name {
-            (Some(1.0), true)
-        } else {
-            (Some(normalized_name_similarity(&b.name, &c.name)), false)
-        }
+        (Some(normalized_name_similarity(names.get(b.name_id), names.get(c.name_id))), false)
     };
     if let Some(threshold) = rule.name_similarity {
         if name.is_none_or(|s| s < threshold) {

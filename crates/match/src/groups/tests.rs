@@ -65,7 +65,7 @@ fn groups_over(
         ledger: ledger_views.iter().collect(),
         items: item_views.iter().zip(items).map(|(v, &(_, remaining))| (v, remaining)).collect(),
     };
-    match_groups(config, &input, names, now(), used)
+    match_groups(config, &input, &mut names, now(), used)
 }
 
 fn run_with(config: &GroupRules, bank: &[BankEntry], ledger: &[LedgerEntry], items: &[OpenItem], existing: &[MatchRecord]) -> GroupOutcome {
