@@ -598,7 +598,7 @@ impl Matcher {
                     open_items,
                     rule: rule.name.clone(),
                     score: eval.score,
-                    components: eval.components(),
+                    components: eval.components(rule),
                     reasons: why,
                     ambiguous,
                 });
@@ -922,7 +922,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         }
         None => first.push_str(", no date to compare"),
     }
-    if let Some(s) = eval.parts[3] {
+    if let Some(s) = eval.part(3) {
         if eval.name_exact {
             first.push_str(", name equal (");
             first.push_str(names.get(b.name_id));
@@ -937,7 +937,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
             first.push(')');
         }
     }
-    if eval.parts[4] == Some(1.0) {
+    if eval.part(4) == Some(1.0) {
         first.push_str(", settlement number ");
         first.push_str(b.settlement.as_deref().unwrap_or_default());
         first.push_str(" equal");
@@ -968,7 +968,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         }
         line.shrink_to_fit();
         out.push(line);
-    } else if eval.parts[2] == Some(0.0) {
+    } else if eval.part(2) == Some(0.0) {
         out.push("the payment's reference differs from the book reference".to_owned());
     }
     out
@@ -1118,7 +1118,7 @@ fn make_record(
         }
     }
     r.score = eval.score;
-    r.components = eval.components();
+    r.components = eval.components(rule);
     r.reasons = pair_reasons(rule, b, c, eval, names);
     r
 }

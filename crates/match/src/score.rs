@@ -20,13 +20,15 @@ pub(crate) enum RefHit {
     Similar(usize),
 }
 
-/// The result of scoring a pair.
+/// The result of scoring a pair. Copied around for every candidate, so kept small: the weights
+/// are the rule's, and which parts apply is a bit mask.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Eval {
     pub(crate) score: f64,
-    /// amount, date, reference, name, settlement; `None` when not applicable.
-    pub(crate) parts: [Option<f64>; 5],
-    pub(crate) weights: [f64; 5],
+    /// amount, date, reference, name, settlement; see [`Eval::part`].
+    values: [f64; 5],
+    /// Bit `i` set when part `i` applies.
+    applies: u8,
     /// Bank minus book, signed.
     pub(crate) difference: Decimal,
     pub(crate) days: Option<i32>,
@@ -37,16 +39,28 @@ pub(crate) struct Eval {
 pub(crate) const COMPONENT_NAMES: [&str; 5] = ["amount", "date", "reference", "name", "settlement"];
 
 impl Eval {
-    pub(crate) fn components(&self) -> Vec<ScoreComponent> {
+    /// Part `i` (amount, date, reference, name, settlement); `None` when it does not apply.
+    pub(crate) fn part(&self, i: usize) -> Option<f64> {
+        (self.applies & (1 << i) != 0).then(|| self.values[i])
+    }
+
+    /// The score's components, weighted as the rule that scored the pair weighs them.
+    pub(crate) fn components(&self, rule: &Rule) -> Vec<ScoreComponent> {
         // Exact capacity: a collected filter would reserve eight for five (a million records).
-        let mut out = Vec::with_capacity(self.parts.iter().flatten().count());
-        for ((p, name), weight) in self.parts.iter().zip(COMPONENT_NAMES).zip(self.weights) {
-            if let Some(value) = p {
-                out.push(ScoreComponent { name: name.into(), value: round3(*value), weight });
+        let mut out = Vec::with_capacity(self.applies.count_ones() as usize);
+        for (i, (name, weight)) in COMPONENT_NAMES.into_iter().zip(weights(rule)).enumerate() {
+            if let Some(value) = self.part(i) {
+                out.push(ScoreComponent { name: name.into(), value: round3(value), weight });
             }
         }
         out
     }
+}
+
+/// A rule's weights in the order of [`COMPONENT_NAMES`].
+fn weights(rule: &Rule) -> [f64; 5] {
+    let w = rule.weights;
+    [w.amount, w.date, w.reference, w.name, w.settlement]
 }
 
 pub(crate) fn round3(x: f64) -> f64 {
@@ -280,16 +294,17 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
             return None;
         }
     }
-    let w = rule.weights;
-    let weights = [w.amount, w.date, w.reference, w.name, w.settlement];
     let parts = [Some(amount), date, reference, name, settlement];
     let (mut num, mut den) = (0.0, 0.0);
-    for (p, w) in parts.iter().zip(weights) {
+    let (mut values, mut applies) = ([0.0; 5], 0u8);
+    for (i, (p, w)) in parts.iter().zip(weights(rule)).enumerate() {
         if let Some(v) = p {
             num += v * w;
             den += w;
+            values[i] = *v;
+            applies |= 1 << i;
         }
     }
     let score = if den > 0.0 { round3(num / den) } else { 0.0 };
-    Some(Eval { score, parts, weights, difference, days, name_exact, ref_hit })
+    Some(Eval { score, values, applies, difference, days, name_exact, ref_hit })
 }
