@@ -219,7 +219,9 @@ pub(crate) fn match_groups(
     let item_order: Vec<usize> =
         order(input.items.iter().map(|(v, _)| v.id).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
 
-    let mut book_refs = BookRefs::default();
+    let n_refs = ledger_order.iter().map(|&k| input.ledger[k].refs.len()).sum::<usize>()
+        + item_order.iter().map(|&k| input.items[k].0.refs.len()).sum::<usize>();
+    let mut book_refs = BookRefs::with_capacity(n_refs);
     let mut book: Vec<BookV<'_>> = Vec::with_capacity(ledger_order.len() + item_order.len());
     for &k in &ledger_order {
         book.push(book_v(input.ledger[k], Decimal::ZERO, book.len(), &mut book_refs));

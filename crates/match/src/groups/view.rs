@@ -76,6 +76,16 @@ pub(super) struct BookRefs {
 }
 
 impl BookRefs {
+    /// Room for `n` references: the table is built once for hundreds of thousands of records, and
+    /// growing it rehashes every value again.
+    pub(super) fn with_capacity(n: usize) -> BookRefs {
+        BookRefs {
+            ids: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            values: Vec::with_capacity(n),
+            records: Vec::with_capacity(n),
+        }
+    }
+
     fn add(&mut self, value: CompactString, k: usize) -> RefId {
         let next = RefId::try_from(self.values.len()).unwrap_or(RefId::MAX);
         let id = *self.ids.entry(value).or_insert_with_key(|v| {
