@@ -942,9 +942,10 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         first.push_str(b.settlement.as_deref().unwrap_or_default());
         first.push_str(" equal");
     }
-    // Exact sizes: a million records keep these strings (glibc shrinks in place).
-    first.shrink_to_fit();
-    out.push(first);
+    // Exact sizes: a million records keep these strings. Copied out rather than shrunk: the
+    // working buffer is freed whole and serves the next record, where shrinking in place left a
+    // small remainder behind for each.
+    out.push(first.as_str().to_owned());
     if let Some((hit, ci)) = eval.ref_hit {
         let r = &c.refs[ci];
         let mut line = String::with_capacity(96);
@@ -966,8 +967,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
                 line.push_str(" in the remittance text (one character differs)");
             }
         }
-        line.shrink_to_fit();
-        out.push(line);
+        out.push(line.as_str().to_owned());
     } else if eval.part(2) == Some(0.0) {
         out.push("the payment's reference differs from the book reference".to_owned());
     }
