@@ -191,9 +191,11 @@ pub(crate) fn containment(a: &str, b: &str) -> f64 {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut words = 0usize;
     let mut found = 0usize;
+    // The longer name's words split once, not once per word of the shorter.
+    let long_words: smallvec::SmallVec<[&str; 8]> = long.split(' ').collect();
     for w in short.split(' ') {
         words += 1;
-        if long.split(' ').any(|l| l == w || (w.len() >= 4 && one_edit_apart(w, l))) {
+        if long_words.iter().any(|&l| l == w || (w.len() >= 4 && one_edit_apart(w, l))) {
             found += 1;
         }
     }

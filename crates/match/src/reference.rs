@@ -189,7 +189,19 @@ fn mod97(bytes: impl Iterator<Item = u8>) -> u32 {
 /// assert!(!bankrec_match::is_valid_rf("RF19 5390 0754 7034"));
 /// ```
 pub fn is_valid_rf(text: &str) -> bool {
-    // Without allocating: called for every token of every remittance text, and most fail at once.
+    // Without allocating: called for every token of every remittance text, and most fail at once,
+    // on the first two characters that are not spaces (for ASCII text, read as bytes).
+    if text.is_ascii() {
+        let mut start = text.bytes().filter(|&b| !char::from(b).is_whitespace());
+        if !matches!((start.next(), start.next()), (Some(b'R' | b'r'), Some(b'F' | b'f'))) {
+            return false;
+        }
+    }
+    rf_check(text)
+}
+
+/// [`is_valid_rf`] character by character.
+fn rf_check(text: &str) -> bool {
     let mut buf = [0u8; 25];
     let mut len = 0;
     for c in text.chars().filter(|c| !c.is_whitespace()) {
@@ -359,12 +371,17 @@ pub fn is_valid_belgian_structured(text: &str) -> bool {
 fn classify_digits(digits: &str) -> ReferenceKind {
     let Some(d) = digits_of(digits) else { return ReferenceKind::Document };
     if qr_ok(d) {
-        ReferenceKind::SwissQr
-    } else if finnish_ok(d) {
-        ReferenceKind::FinnishReference
-    } else if kid_digits(d) == Some(11) {
+        return ReferenceKind::SwissQr;
+    }
+    if finnish_ok(d) {
+        return ReferenceKind::FinnishReference;
+    }
+    // A KID by mod 11 is one that fails the Luhn check (else it is a KID by mod 10, which reads
+    // as an OCR number): the Luhn sum is worked out once for both.
+    let luhn = (2..=25).contains(&d.len()) && luhn_ok(d);
+    if !luhn && kid_digits(d) == Some(11) {
         ReferenceKind::NorwegianKid
-    } else if ocr_ok(d) {
+    } else if luhn {
         ReferenceKind::SwedishOcr
     } else {
         ReferenceKind::Document
@@ -674,6 +691,12 @@ mod tests {
         }
 
         #[test]
+        fn rf_fast_rejection_agrees_with_the_full_check(text in "[ \t\x0b\x0cRrFf0-9a-z]{0,14}", rf in "[ \x0b]{0,2}RF[0-9 ]{2,12}") {
+            proptest::prop_assert_eq!(is_valid_rf(&text), rf_check(&text));
+            proptest::prop_assert_eq!(is_valid_rf(&rf), rf_check(&rf));
+        }
+
+        #[test]
         fn ascii_path_agrees_with_the_general_one(text in "[ -~]{0,64}", rf in "[RFrf0 ]{0,3}[0-9 -]{0,30}") {
             proptest::prop_assert_eq!(normalize_key(&text), normalize_chars(&text));
             proptest::prop_assert_eq!(normalize_key(&rf), normalize_chars(&rf));
@@ -685,6 +708,16 @@ mod tests {
             let _ = classify_reference(&text);
             let _ = is_valid_rf(&text);
         }
+    }
+
+    #[test]
+    fn rf_after_any_whitespace() {
+        for text in
+            ["RF18 5390 0754 7034", " \tRF18 5390 0754 7034", "\u{b}RF18 5390 0754 7034", "\u{a0}RF18 5390 0754 7034", "rf18539007547034"]
+        {
+            assert!(is_valid_rf(text), "{text:?}");
+        }
+        assert!(!is_valid_rf("R\u{b}X18 5390 0754 7034"));
     }
 
     #[test]
