@@ -16,7 +16,9 @@ use crate::error::{EntrySide, MatchError};
 use crate::groups::{match_groups, GroupInput};
 use crate::pairs::{match_reversals, match_transfers, PairProposal, REVERSAL_RULE, TRANSFER_RULE};
 use crate::posting::PostingProposal;
-use crate::prepare::{bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Names};
+use crate::prepare::{
+    bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Labels, Names,
+};
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit};
 
@@ -354,9 +356,8 @@ impl Matcher {
         Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
     }
 
-    /// Sorts records in rule order, then by first bank entry id. They arrive as sorted runs (per
-    /// part, rule and round; the groups; reversals; transfers), which a stable merge sort joins
-    /// moving records sequentially; ranks are looked up in a table, not by scanning the rules.
+    /// Sorts records in rule order, then by first bank entry id, stably; ranks are looked up in a
+    /// table, not by scanning the rules.
     fn sort_records(&self, records: &mut [MatchRecord]) {
         let order = self.rule_order();
         let mut ranks: HashMap<String, usize> = HashMap::default();
@@ -401,10 +402,9 @@ impl Matcher {
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
         let mut cands: Vec<u32> = Vec::new();
 
-        // Text every record of a rule or an account repeats, held once.
-        let mut labels: HashMap<&str, Arc<str>> = HashMap::default();
+        let mut labels = Labels::default();
         for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
-            let rule_name: Arc<str> = Arc::from(rule.name.as_str());
+            let rule_name = labels.get(&rule.name);
             let mut todo: Vec<u32> =
                 (0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])).collect();
             for _round in 0..ROUNDS {
@@ -447,7 +447,7 @@ impl Matcher {
                     let mutual = bb.bank == bi && bb.score - bb.second >= rule.margin && bb.score > bb.second;
                     if clear && mutual {
                         let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
-                        let account = labels.entry(b.account_label()).or_insert_with(|| Arc::from(b.account_label())).clone();
+                        let account = labels.get(b.account_label());
                         let shared = Shared { rule: rule_name.clone(), account };
                         matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids));
                         bank_open[bi as usize] = false;

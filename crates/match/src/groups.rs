@@ -15,7 +15,6 @@ mod tests;
 mod view;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
@@ -26,7 +25,7 @@ pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
-use crate::prepare::{BankView, BookView, NameId, Names};
+use crate::prepare::{BankView, BookView, Labels, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
@@ -185,8 +184,7 @@ struct Run<'a, 'c> {
     /// the payer's other open items do not make up the rest).
     paid_more: Vec<(usize, usize, Group)>,
     new_ids: HashSet<String>,
-    /// See [`Run::label`].
-    labels: HashSet<Arc<str>>,
+    labels: Labels,
     out: GroupOutcome,
 }
 
@@ -234,7 +232,7 @@ pub(crate) fn match_groups(
     let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], names, &book_refs, &mut scratch)).collect();
     let mut accounts = AccountKeys::default();
     let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
-    let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id, v.gl)).collect();
+    let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id(), v.gl())).collect();
     let mut run = Run {
         config,
         now,
@@ -250,7 +248,7 @@ pub(crate) fn match_groups(
         book_fit,
         paid_more: Vec::new(),
         new_ids: HashSet::default(),
-        labels: HashSet::default(),
+        labels: Labels::default(),
         out: GroupOutcome::default(),
     };
     if config.batches {
@@ -288,7 +286,7 @@ impl<'a> Run<'a, '_> {
                 Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
                 Rec::Item(i) => (None, i.bank_account.as_deref()),
             };
-            book_admissible_for(bv.e, bv.account_id, bv.gl, c.currency, c.signed, ledger_gl, item_account)
+            book_admissible_for(bv.e, bv.account_id(), bv.gl(), c.currency, c.signed, ledger_gl, item_account)
         });
         fits
     }
@@ -501,7 +499,7 @@ impl<'a> Run<'a, '_> {
                         Rec::Ledger(l) => Some(l.gl_account.as_str()),
                         Rec::Item(_) => None,
                     };
-                    c.currency == v.e.currency && (v.gl.is_none() || v.gl == gl)
+                    c.currency == v.e.currency && (v.gl().is_none() || v.gl() == gl)
                 })
                 .map(|k| (k, self.book[k].open))
                 .collect();
@@ -1016,16 +1014,6 @@ impl<'a> Run<'a, '_> {
         }
     }
 
-    /// Text the group records repeat (rule names, account labels), held once.
-    fn label(&mut self, text: &str) -> Arc<str> {
-        if let Some(shared) = self.labels.get(text) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = Arc::from(text);
-        self.labels.insert(shared.clone());
-        shared
-    }
-
     fn score(components: &[ScoreComponent]) -> f64 {
         let (num, den) = components.iter().fold((0.0, 0.0), |(n, d), c| (n + c.value * c.weight, d + c.weight));
         if den > 0.0 {
@@ -1049,9 +1037,9 @@ impl<'a> Run<'a, '_> {
             let used = |id: &str| (self.used_ids)(id) || self.new_ids.contains(id);
             let id = record_id(g.kind, &bank_ids, &ledger_ids, &item_ids, &used);
             let cur = self.cur(first);
-            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(self.label(g.kind)), self.now, ENGINE_ACTOR);
+            let mut r = MatchRecord::new(id.clone(), cur, MatchOrigin::Rule(self.labels.get(g.kind)), self.now, ENGINE_ACTOR);
             let account = self.bank[first].account_label();
-            r.account = Some(self.label(account));
+            r.account = Some(self.labels.get(account));
             r.bank_entries = bank_ids.iter().map(|s| (*s).to_owned()).collect();
             r.ledger_entries = ledger_ids.iter().map(|s| (*s).to_owned()).collect();
             r.open_items = book

@@ -3,9 +3,10 @@
 
 use std::hash::BuildHasher;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use compact_str::CompactString;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
@@ -77,6 +78,21 @@ impl Names {
     }
 }
 
+/// Text many match records repeat (rule names, account labels), held once and shared by them.
+#[derive(Default)]
+pub(crate) struct Labels(FxHashSet<Arc<str>>);
+
+impl Labels {
+    pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 /// The account map indexed for a run: by the bank's identifier, by GL account code and by the
 /// expected account an open item names. `AccountMap`'s own lookups scan its accounts, which a
 /// million entries over many accounts cannot afford.
@@ -131,15 +147,18 @@ pub(crate) struct BankView<'a> {
     pub(crate) refs: Refs,
     pub(crate) structured: usize,
     pub(crate) settlement: Option<CompactString>,
-    /// The application's account id, when the account map knows the account.
-    pub(crate) account_id: Option<&'a str>,
     /// The bank account, when the account map knows it.
     pub(crate) account: Option<&'a BankAccount>,
 }
 
-impl BankView<'_> {
-    pub(crate) fn account_label(&self) -> &str {
-        self.account_id.unwrap_or_else(|| self.entry.account.as_str())
+impl<'a> BankView<'a> {
+    /// The application's account id, when the account map knows the account.
+    pub(crate) fn account_id(&self) -> Option<&'a str> {
+        self.account.map(|a| a.id.as_str())
+    }
+
+    pub(crate) fn account_label(&self) -> &'a str {
+        self.account_id().unwrap_or_else(|| self.entry.account.as_str())
     }
 }
 
@@ -233,7 +252,6 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
         refs,
         structured,
         settlement: settlement_key(entry.settlement_number.as_deref()),
-        account_id: account.map(|a| a.id.as_str()),
         account,
     }
 }

@@ -99,7 +99,7 @@ pub(crate) fn bank_admissible(rule: &Rule, b: &BankView<'_>) -> bool {
         return false;
     }
     if !rule.accounts.is_empty() {
-        let ids = [b.account_id, Some(b.entry.account.as_str())];
+        let ids = [b.account_id(), Some(b.entry.account.as_str())];
         if !rule.accounts.iter().any(|a| ids.iter().flatten().any(|id| id == a)) {
             return false;
         }
@@ -224,8 +224,8 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
                     return None;
                 }
             }
-            if let (Some(expected), Some(_)) = (c.expected_account, b.account_id) {
-                if Some(expected) != b.account_id && expected != b.entry.account.as_str() {
+            if let (Some(expected), Some(id)) = (c.expected_account, b.account_id()) {
+                if expected != id && expected != b.entry.account.as_str() {
                     return None;
                 }
             }

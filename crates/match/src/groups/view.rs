@@ -1,7 +1,7 @@
 //! Views of the open entries for the group passes: signed amounts, normalised names, references
 //! (of the entry and of each batch detail) and settlement numbers, and the account check.
 
-use bankrec_model::{is_placeholder_reference, BankEntry, Currency, Decimal, Direction, LedgerEntry, OpenItem, Transaction};
+use bankrec_model::{is_placeholder_reference, BankAccount, BankEntry, Currency, Decimal, Direction, LedgerEntry, OpenItem, Transaction};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -20,14 +20,23 @@ pub(super) struct BankV<'a> {
     /// has; else empty.
     pub(super) detail_refs: Vec<RefIds>,
     pub(super) settlement: Option<CompactString>,
-    pub(super) account_id: Option<&'a str>,
-    pub(super) gl: Option<&'a str>,
+    /// The bank account, when the account map knows it.
+    pub(super) account: Option<&'a BankAccount>,
     pub(super) date: Option<i32>,
 }
 
 impl<'a> BankV<'a> {
+    pub(super) fn account_id(&self) -> Option<&'a str> {
+        self.account.map(|a| a.id.as_str())
+    }
+
+    /// The GL account the bank account is booked to, when the map knows it.
+    pub(super) fn gl(&self) -> Option<&'a str> {
+        self.account.map(|a| a.gl_account.code.as_str())
+    }
+
     pub(super) fn account_label(&self) -> &'a str {
-        self.account_id.unwrap_or_else(|| self.e.account.as_str())
+        self.account_id().unwrap_or_else(|| self.e.account.as_str())
     }
 }
 
@@ -194,8 +203,7 @@ pub(super) fn bank_v<'a>(view: &BankView<'a>, names: &mut Names, book_refs: &Boo
         refs,
         detail_refs,
         settlement: view.settlement.clone(),
-        account_id: view.account_id,
-        gl: view.account.map(|a| a.gl_account.code.as_str()),
+        account: view.account,
         date: e.date().map(|d| d.to_julian_day()),
     }
 }
