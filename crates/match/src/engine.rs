@@ -403,13 +403,17 @@ impl Matcher {
         let mut cands: Vec<u32> = Vec::new();
 
         let mut labels = Labels::default();
+        // Working lists of a round, kept across rounds and rules: a round over a million entries
+        // would otherwise grow them anew, copying each time.
+        let (mut todo, mut retry, mut touched): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
+        let mut bests: Vec<(u32, Best)> = Vec::new();
         for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
             let rule_name = labels.get(&rule.name);
-            let mut todo: Vec<u32> =
-                (0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])).collect();
+            todo.clear();
+            todo.extend((0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])));
             for _round in 0..ROUNDS {
-                let mut bests: Vec<(u32, Best)> = Vec::new();
-                let mut touched: Vec<u32> = Vec::new();
+                bests.clear();
+                touched.clear();
                 for &bi in &todo {
                     let b = &bank[bi as usize];
                     candidates(rule, b, &index, &book, &mut cands);
@@ -439,7 +443,7 @@ impl Matcher {
                         }
                     }
                 }
-                let mut retry: Vec<u32> = Vec::new();
+                retry.clear();
                 let mut accepted = 0usize;
                 for &(bi, best) in &bests {
                     let bb = book_best[best.book as usize];
@@ -457,13 +461,13 @@ impl Matcher {
                         retry.push(bi);
                     }
                 }
-                for ci in touched {
+                for &ci in &touched {
                     book_best[ci as usize] = NO_BOOK_BEST;
                 }
                 if accepted == 0 || retry.is_empty() {
                     break;
                 }
-                todo = retry;
+                std::mem::swap(&mut todo, &mut retry);
             }
         }
 
@@ -977,52 +981,53 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
 /// Appends a decimal as `Display` writes it (sign, all digits of its scale).
 fn push_decimal(out: &mut String, d: bankrec_model::Decimal) {
     let mantissa = d.mantissa();
-    if mantissa < 0 {
-        out.push('-');
-    }
-    let mut buf = [0u8; 40];
-    let mut i = buf.len();
-    let mut v = mantissa.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
     let scale = d.scale() as usize;
-    // At least one digit before the point.
-    while buf.len() - i <= scale {
-        i -= 1;
-        buf[i] = b'0';
-    }
-    let digits = &buf[i..];
-    let point = digits.len() - scale;
-    for (k, &b) in digits.iter().enumerate() {
-        if k == point {
-            out.push('.');
+    // Digits from the right, the point among them; then copied out once. Amounts fit 64 bits,
+    // where a division by ten is a multiplication rather than a call.
+    let mut buf = [0u8; 48];
+    let mut i = buf.len();
+    let mut put = |digit: u8, written: &mut usize| {
+        if *written == scale && scale > 0 {
+            i -= 1;
+            buf[i] = b'.';
         }
-        out.push(char::from(b));
+        i -= 1;
+        buf[i] = b'0' + digit;
+        *written += 1;
+    };
+    let mut written = 0usize;
+    match u64::try_from(mantissa.unsigned_abs()) {
+        Ok(mut v) => loop {
+            put((v % 10) as u8, &mut written);
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        },
+        Err(_) => {
+            let mut v = mantissa.unsigned_abs();
+            loop {
+                put((v % 10) as u8, &mut written);
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+        }
     }
+    // At least one digit before the point.
+    while written <= scale {
+        put(0, &mut written);
+    }
+    if mantissa < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 fn push_int(out: &mut String, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut u = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        out.push('-');
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    push_decimal(out, bankrec_model::Decimal::from(v));
 }
 
 /// Appends a number from 0 to 1 with `places` decimals, as `{:.N}` would.
@@ -1140,6 +1145,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn push_decimal_agrees_with_display(m in proptest::num::i128::ANY, scale in 0u32..=28, small in proptest::num::i64::ANY) {
+            // Any mantissa a Decimal holds (96 bits), and ones that fit 64 bits.
+            for m in [m >> 32, i128::from(small)] {
+                let d = Decimal::from_i128_with_scale(m, scale);
+                let mut s = String::new();
+                push_decimal(&mut s, d);
+                proptest::prop_assert_eq!(s, d.to_string());
+            }
+        }
+
         #[test]
         fn permute_moves_each_item_to_its_place(order in proptest::collection::vec(proptest::num::u32::ANY, 0..60)) {
             // A permutation: the positions sorted by random keys.

@@ -188,18 +188,17 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
 /// The word-containment term of [`normalized_name_similarity`]: the share of the shorter name's
 /// words found in the longer (equal, or one edit apart when at least four long), times 0.9.
 pub(crate) fn containment(a: &str, b: &str) -> f64 {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let mut words = 0usize;
-    let mut found = 0usize;
-    // The longer name's words split once, not once per word of the shorter.
-    let long_words: smallvec::SmallVec<[&str; 8]> = long.split(' ').collect();
-    for w in short.split(' ') {
-        words += 1;
-        if long_words.iter().any(|&l| l == w || (w.len() >= 4 && one_edit_apart(w, l))) {
-            found += 1;
-        }
-    }
-    0.9 * found as f64 / words as f64
+    let (a_words, b_words): (smallvec::SmallVec<[&str; 8]>, smallvec::SmallVec<[&str; 8]>) =
+        (a.split(' ').collect(), b.split(' ').collect());
+    containment_of_words(&a_words, a.len(), &b_words, b.len())
+}
+
+/// [`containment`] of two names split at spaces already (`a_len`, `b_len`: their lengths in bytes,
+/// which decide the shorter).
+pub(crate) fn containment_of_words(a: &[&str], a_len: usize, b: &[&str], b_len: usize) -> f64 {
+    let (short, long) = if a_len <= b_len { (a, b) } else { (b, a) };
+    let found = short.iter().filter(|&&w| long.iter().any(|&l| l == w || (w.len() >= 4 && one_edit_apart(w, l)))).count();
+    0.9 * found as f64 / short.len() as f64
 }
 
 /// Levenshtein distance (in characters) at most one; without allocating for ASCII words.

@@ -39,14 +39,24 @@ pub(crate) struct Names {
     by_spelling: FxHashMap<CompactString, NameId>,
     by_name: FxHashMap<Rc<str>, NameId>,
     names: Vec<Rc<str>>,
+    /// Each name's words (split at spaces) as byte ranges of the name: name `i`'s are
+    /// `word_spans[word_starts[i]..word_starts[i + 1]]`. The group pass compares a payer's words
+    /// with those of every name sharing one, and splitting was most of that comparison's cost.
+    word_spans: Vec<(u32, u32)>,
+    word_starts: Vec<u32>,
 }
 
 impl Default for Names {
     fn default() -> Self {
-        let empty: Rc<str> = Rc::from("");
-        let mut by_name = FxHashMap::default();
-        by_name.insert(empty.clone(), NameId::EMPTY);
-        Names { by_spelling: FxHashMap::default(), by_name, names: vec![empty] }
+        let mut names = Names {
+            by_spelling: FxHashMap::default(),
+            by_name: FxHashMap::default(),
+            names: Vec::new(),
+            word_spans: Vec::new(),
+            word_starts: vec![0],
+        };
+        names.add(Rc::from(""));
+        names
     }
 }
 
@@ -60,16 +70,34 @@ impl Names {
         let normalized = normalize_name(raw);
         let id = match self.by_name.get(normalized.as_str()) {
             Some(&id) => id,
-            None => {
-                let id = NameId(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
-                let name: Rc<str> = Rc::from(normalized);
-                self.names.push(name.clone());
-                self.by_name.insert(name, id);
-                id
-            }
+            None => self.add(Rc::from(normalized)),
         };
         self.by_spelling.insert(CompactString::from(raw), id);
         id
+    }
+
+    fn add(&mut self, name: Rc<str>) -> NameId {
+        let id = NameId(u32::try_from(self.names.len()).unwrap_or(u32::MAX));
+        // As `split(' ')` splits: each word ends where a one-byte space starts.
+        let mut start = 0usize;
+        for w in name.split(' ') {
+            let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            self.word_spans.push((at(start), at(start + w.len())));
+            start += w.len() + 1;
+        }
+        self.word_starts.push(u32::try_from(self.word_spans.len()).unwrap_or(u32::MAX));
+        self.names.push(name.clone());
+        self.by_name.insert(name, id);
+        id
+    }
+
+    /// The normalised name's words, as `split(' ')` gives them.
+    pub(crate) fn words(&self, id: NameId) -> smallvec::SmallVec<[&str; 8]> {
+        let i = id.0 as usize;
+        let name = self.get(id);
+        let (Some(&from), Some(&to)) = (self.word_starts.get(i), self.word_starts.get(i + 1)) else { return name.split(' ').collect() };
+        let spans = self.word_spans.get(from as usize..to as usize).unwrap_or_default();
+        spans.iter().map(|&(a, b)| name.get(a as usize..b as usize).unwrap_or_default()).collect()
     }
 
     /// The normalised name.

@@ -463,7 +463,7 @@ pub(crate) fn push_key(refs: &mut Refs, r: RefKey) {
 
 /// [`extract_references`] appending to `out`, skipping values already there.
 pub(crate) fn extract_keys(text: &str, out: &mut Refs) {
-    extract_from_tokens(&tokens(text), out);
+    extract_from_tokens(&tokens(text), out, true);
 }
 
 /// Whether a character separates tokens: whitespace or a few punctuation marks that never sit
@@ -496,10 +496,18 @@ fn tokens(text: &str) -> smallvec::SmallVec<[&str; 16]> {
     out
 }
 
-fn extract_from_tokens(tokens: &[&str], out: &mut Refs) {
+/// `skip_words`: pass over tokens that cannot start a reference without checking them (tests
+/// compare with the full checks).
+fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
     let push = |r: RefKey, out: &mut Refs| push_key(out, r);
     let mut i = 0;
     while i < tokens.len() {
+        // Every kind below starts with a digit-bearing token or a Belgian `+++`/`***`: a word
+        // ("Invoice", "thank") is passed over without the checks, as they would pass it over.
+        if skip_words && !tokens[i].bytes().any(|b| b.is_ascii_digit() || b == b'+' || b == b'*') {
+            i += 1;
+            continue;
+        }
         let tok = tokens[i].trim_matches(|c: char| c == '.' || c == '!' || c == '?');
         // Belgian structured communication.
         if tok.starts_with("+++") || tok.starts_with("***") {
@@ -700,6 +708,18 @@ mod tests {
         fn ascii_path_agrees_with_the_general_one(text in "[ -~]{0,64}", rf in "[RFrf0 ]{0,3}[0-9 -]{0,30}") {
             proptest::prop_assert_eq!(normalize_key(&text), normalize_chars(&text));
             proptest::prop_assert_eq!(normalize_key(&rf), normalize_chars(&rf));
+        }
+
+        /// Words passed over unchecked are words the checks would pass over.
+        #[test]
+        fn skipping_words_changes_nothing(
+            words in proptest::collection::vec("[a-zA-Z.!?]{1,8}|RF[0-9]{2}|[0-9]{1,6}|\\+\\+\\+[0-9/]{0,8}|[0-9/]{1,8}\\*\\*\\*|[A-Z]{2,4}-[0-9]{2,6}|[.!?]RF18", 0..10)
+        ) {
+            let toks: Vec<&str> = words.iter().map(String::as_str).collect();
+            let (mut fast, mut full) = (Refs::new(), Refs::new());
+            extract_from_tokens(&toks, &mut fast, true);
+            extract_from_tokens(&toks, &mut full, false);
+            proptest::prop_assert_eq!(fast, full);
         }
 
         #[test]
