@@ -277,10 +277,11 @@ impl Matcher {
         let mut matches: Vec<MatchRecord> = Vec::new();
         let mut proposals: Vec<Proposal> = Vec::new();
         let is_used = |id: &str| used_ids.contains(id);
-        let reversals = match_reversals(&self.rules.pairs().reversals, &open_bank, input.accounts, now, &is_used);
-        if !reversals.records.is_empty() {
-            let paired: HashSet<&str> = reversals.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
-            open_bank.retain(|e| !paired.contains(e.id.as_str()));
+        let (reversals, reversed) = match_reversals(&self.rules.pairs().reversals, &open_bank, input.accounts, now, &is_used);
+        if !reversed.is_empty() {
+            // By address: comparing ids would read every open entry's id, a cache miss or two each.
+            let paired: HashSet<*const BankEntry> = reversed.into_iter().map(std::ptr::from_ref).collect();
+            open_bank.retain(|&e| !paired.contains(&std::ptr::from_ref(e)));
         }
         let ledger: Vec<&LedgerEntry> =
             ledger_order.iter().map(|&i| &input.ledger_entries[i]).filter(|l| !taken_ledger.contains(l.id.as_str())).collect();
@@ -297,7 +298,9 @@ impl Matcher {
         let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, &lookup, now, &used_ids));
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
+        let mut still_open: HashSet<*const BankEntry> = HashSet::default();
         for o in outcomes {
+            still_open.extend(o.open_bank.into_iter().map(std::ptr::from_ref));
             // Moved, not copied, when it is the first: a million records are hundreds of MB.
             if matches.is_empty() {
                 matches = o.matches;
@@ -312,10 +315,8 @@ impl Matcher {
 
         // Transfers between own accounts among the entries still open: when the books hold the
         // transfer, its ledger lines have already matched each leg on its own account.
-        let open_now: Vec<&BankEntry> = {
-            let still_open: HashSet<&str> = unmatched_bank.iter().map(|u| u.id.as_str()).collect();
-            open_bank.iter().copied().filter(|e| still_open.contains(e.id.as_str())).collect()
-        };
+        // By address, as above.
+        let open_now: Vec<&BankEntry> = open_bank.iter().copied().filter(|&e| still_open.contains(&std::ptr::from_ref(e))).collect();
         let transfers = match_transfers(&self.rules.pairs().transfers, &open_now, input.accounts, now, &is_used);
         let pair_records: Vec<MatchRecord> = reversals.records.into_iter().chain(transfers.records).collect();
         let paired: HashSet<&str> = pair_records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
@@ -386,7 +387,7 @@ impl Matcher {
     }
 
     /// The one-to-one rules and proposals over one independent part of the input.
-    fn run_part<'a>(&self, part: Part<'a>, lookup: &'a AccountLookup<'a>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome {
+    fn run_part<'a>(&self, part: Part<'a>, lookup: &'a AccountLookup<'a>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome<'a> {
         let mut names = Names::default();
         let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
@@ -403,16 +404,15 @@ impl Matcher {
         let mut cands: Vec<u32> = Vec::new();
 
         let mut labels = Labels::default();
-        // Working lists of a round, kept across rounds and rules: a round over a million entries
-        // would otherwise grow them anew, copying each time.
+        // Lists of positions kept across rounds and rules (a round over a million entries would
+        // grow them anew); a round's best pairs are freed with it, being a hundred bytes each.
         let (mut todo, mut retry, mut touched): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
-        let mut bests: Vec<(u32, Best)> = Vec::new();
         for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
             let rule_name = labels.get(&rule.name);
             todo.clear();
             todo.extend((0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])));
             for _round in 0..ROUNDS {
-                bests.clear();
+                let mut bests: Vec<(u32, Best)> = Vec::new();
                 touched.clear();
                 for &bi in &todo {
                     let b = &bank[bi as usize];
@@ -651,7 +651,8 @@ impl Matcher {
                 unmatched_open_items.push(u);
             }
         }
-        PartOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items }
+        let open_bank = bank.iter().zip(&bank_open).filter(|(_, &open)| open).map(|(b, _)| b.entry).collect();
+        PartOutcome { open_bank, matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items }
     }
 }
 
@@ -666,7 +667,9 @@ struct Part<'a> {
 
 /// What one part gives back.
 #[derive(Debug, Default)]
-struct PartOutcome {
+struct PartOutcome<'a> {
+    /// The bank entries the part leaves open (each also in `unmatched_bank`).
+    open_bank: Vec<&'a BankEntry>,
     matches: Vec<MatchRecord>,
     proposals: Vec<Proposal>,
     unmatched_bank: Vec<Unmatched>,
@@ -721,9 +724,9 @@ fn partition<'a>(
 
 /// Runs `work` over the parts on up to `threads` threads (0: the cores available), returning
 /// the outcomes in the parts' order.
-fn run_parts<'a, F>(parts: Vec<Part<'a>>, threads: usize, work: F) -> Vec<PartOutcome>
+fn run_parts<'a, F>(parts: Vec<Part<'a>>, threads: usize, work: F) -> Vec<PartOutcome<'a>>
 where
-    F: Fn(Part<'a>) -> PartOutcome + Sync,
+    F: Fn(Part<'a>) -> PartOutcome<'a> + Sync,
 {
     let threads = match threads {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
@@ -738,7 +741,7 @@ where
     queue.sort_by_key(|(i, p)| (std::cmp::Reverse(p.bank.len() + p.ledger.len() + p.items.len()), *i));
     let slots = queue.len();
     let queue = std::sync::Mutex::new(queue.into_iter());
-    let results = std::sync::Mutex::new((0..slots).map(|_| None).collect::<Vec<Option<PartOutcome>>>());
+    let results = std::sync::Mutex::new((0..slots).map(|_| None).collect::<Vec<Option<PartOutcome<'a>>>>());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {

@@ -204,25 +204,29 @@ pub(crate) fn match_pairs(
 
 /// Pairs reversals with the entries they reverse. Recommended before the one-to-one rules, so
 /// that a returned payment does not settle the invoice it was meant to pay.
-pub(crate) fn match_reversals(
+///
+/// Also returns the entries paired, so that the caller sets them aside without looking up ids.
+pub(crate) fn match_reversals<'a>(
     config: &ReversalRules,
-    bank: &[&BankEntry],
-    accounts: Option<&AccountMap>,
+    bank: &[&'a BankEntry],
+    accounts: Option<&'a AccountMap>,
     now: Timestamp,
     used_ids: &dyn Fn(&str) -> bool,
-) -> PairOutcome {
+) -> (PairOutcome, Vec<&'a BankEntry>) {
     if !config.enabled {
-        return PairOutcome::default();
+        return Default::default();
     }
     // Only entries of a reversal's amount can be what it reverses: preparing (and sorting) a
     // million entries for the few reversals of a year would cost more than the pairing.
     let key = |e: &BankEntry| (e.currency, minor_units(e.amount, e.currency));
     let amounts: HashSet<(Currency, i64)> = bank.iter().filter(|e| marker(e).is_some()).map(|e| key(e)).collect();
     if amounts.is_empty() {
-        return PairOutcome::default();
+        return Default::default();
     }
     let candidates: Vec<&BankEntry> = bank.iter().copied().filter(|e| amounts.contains(&key(e))).collect();
-    reversals_in(&Legs::new(&candidates, accounts), config, now, used_ids).0
+    let legs = Legs::new(&candidates, accounts);
+    let (outcome, taken) = reversals_in(&legs, config, now, used_ids);
+    (outcome, taken.into_iter().map(|i| legs.get(i).entry).collect())
 }
 
 /// [`match_reversals`] over prepared entries; also returns the entries paired.

@@ -427,7 +427,7 @@ fn the_two_passes_run_separately_as_in_the_engine() {
     ];
     let map = accounts();
     let all: Vec<&BankEntry> = entries.iter().collect();
-    let reversals = match_reversals(&ReversalRules::default(), &all, Some(&map), now(), &|_| false);
+    let (reversals, _) = match_reversals(&ReversalRules::default(), &all, Some(&map), now(), &|_| false);
     assert_eq!(ids(&reversals), [["W1", "R1"]]);
     // The one-to-one rules would run here; the transfers then see what is still open.
     let held: HashSet<&str> = reversals.records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
