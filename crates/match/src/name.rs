@@ -197,8 +197,32 @@ pub(crate) fn containment(a: &str, b: &str) -> f64 {
 /// which decide the shorter).
 pub(crate) fn containment_of_words(a: &[&str], a_len: usize, b: &[&str], b_len: usize) -> f64 {
     let (short, long) = if a_len <= b_len { (a, b) } else { (b, a) };
-    let found = short.iter().filter(|&&w| long.iter().any(|&l| l == w || (w.len() >= 4 && one_edit_apart(w, l)))).count();
-    0.9 * found as f64 / short.len() as f64
+    let found = short.iter().filter(|&&w| word_found(w, long)).count();
+    containment_share(found, short.len())
+}
+
+/// `containment_of_words(..) >= threshold`, stopping at the first word missed too many: the share
+/// only grows with the words found, so once even finding all the rest cannot reach `threshold`,
+/// neither can the share itself (the same float expression, evaluated at that bound).
+pub(crate) fn containment_at_least(a: &[&str], a_len: usize, b: &[&str], b_len: usize, threshold: f64) -> bool {
+    let (short, long) = if a_len <= b_len { (a, b) } else { (b, a) };
+    let mut found = 0usize;
+    for (i, &w) in short.iter().enumerate() {
+        if word_found(w, long) {
+            found += 1;
+        } else if containment_share(found + short.len() - i - 1, short.len()) < threshold {
+            return false;
+        }
+    }
+    containment_share(found, short.len()) >= threshold
+}
+
+fn word_found(w: &str, long: &[&str]) -> bool {
+    long.iter().any(|&l| l == w || (w.len() >= 4 && one_edit_apart(w, l)))
+}
+
+fn containment_share(found: usize, words: usize) -> f64 {
+    0.9 * found as f64 / words as f64
 }
 
 /// Levenshtein distance (in characters) at most one; without allocating for ASCII words.
@@ -312,6 +336,15 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..proptest::prelude::ProptestConfig::default() })]
+
+        /// Stopping early answers as the full share does, at any threshold and at the share itself.
+        #[test]
+        fn containment_stops_early_without_changing_the_answer(a in "[abc]{1,5}( [abc]{1,5}){0,4}", b in "[abc]{1,5}( [abc]{1,5}){0,4}", t in 0.0f64..=1.0) {
+            let (aw, bw): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+            let full = containment(&a, &b);
+            proptest::prop_assert_eq!(containment_at_least(&aw, a.len(), &bw, b.len(), t), full >= t);
+            proptest::prop_assert!(containment_at_least(&aw, a.len(), &bw, b.len(), full));
+        }
 
         #[test]
         fn byte_level_similarity_agrees_with_strsim(a in name(), b in name()) {

@@ -1,7 +1,7 @@
 //! The payer name check of the group passes (`similarity >= threshold`) on interned names
 //! ([`Names`]), answered without the full similarity where cheap bounds decide it.
 
-use crate::name::{containment_of_words, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
+use crate::name::{containment_at_least, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
 use crate::prepare::{NameId, Names};
 
 impl Names {
@@ -29,7 +29,7 @@ fn similar_at_least(a: &str, a_words: &[&str], b: &str, b_words: &[&str], thresh
     if !a.is_ascii() || !b.is_ascii() || x.len() > MAX_FAST_LEN || y.len() > MAX_FAST_LEN {
         return normalized_name_similarity(a, b) >= threshold;
     }
-    if containment_of_words(a_words, a.len(), b_words, b.len()) >= threshold {
+    if containment_at_least(a_words, a.len(), b_words, b.len(), threshold) {
         return true;
     }
     // Float rounding of the bound cannot reach this margin: below it the pair is certainly out.
