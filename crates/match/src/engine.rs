@@ -20,7 +20,7 @@ use crate::prepare::{
     bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Labels, Names,
 };
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
-use crate::score::{bank_admissible, evaluate, Eval, RefHit};
+use crate::score::{bank_admissible, evaluate, Eval, RefHit, SharedComponents};
 
 /// The actor recorded on automatic matches.
 pub const ENGINE_ACTOR: &str = "engine";
@@ -98,8 +98,8 @@ pub struct Candidate {
     pub rule: String,
     /// Score from 0 to 1.
     pub score: f64,
-    /// Score components.
-    pub components: Vec<bankrec_model::ScoreComponent>,
+    /// Score components (shared with the records and candidates scored alike).
+    pub components: Arc<[bankrec_model::ScoreComponent]>,
     /// Why.
     pub reasons: Vec<String>,
     /// True when another candidate of this entry, or another bank entry for this record, scores
@@ -416,7 +416,8 @@ impl Matcher {
         // Lists of positions kept across rounds and rules (a round over a million entries would
         // grow them anew); a round's best pairs are freed with it, being a hundred bytes each.
         let (mut todo, mut retry, mut touched): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
-        for rule in self.rules.rules().iter().filter(|r| r.auto_match) {
+        let mut shared_components = SharedComponents::default();
+        for (rule_at, rule) in self.rules.rules().iter().enumerate().filter(|(_, r)| r.auto_match) {
             let rule_name = labels.get(&rule.name);
             todo.clear();
             todo.extend((0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])));
@@ -461,7 +462,8 @@ impl Matcher {
                     if clear && mutual {
                         let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
                         let account = labels.get(b.account_label());
-                        let shared = Shared { rule: rule_name.clone(), account };
+                        let components = shared_components.get(rule_at, rule, &best.eval);
+                        let shared = Shared { rule: rule_name.clone(), account, components };
                         matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids));
                         bank_open[bi as usize] = false;
                         book_open[best.book as usize] = false;
@@ -611,7 +613,7 @@ impl Matcher {
                     open_items,
                     rule: rule.name.clone(),
                     score: eval.score,
-                    components: eval.components(rule),
+                    components: shared_components.get(ri, rule, &eval),
                     reasons: why,
                     ambiguous,
                 });
@@ -790,7 +792,7 @@ fn merge_pair_proposal(
             open_items: Vec::new(),
             rule: p.rule.to_owned(),
             score: c.score,
-            components: Vec::new(),
+            components: Arc::default(),
             reasons: c.reasons,
             ambiguous,
         })
@@ -1090,6 +1092,7 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
 struct Shared {
     rule: Arc<str>,
     account: Arc<str>,
+    components: Arc<[bankrec_model::ScoreComponent]>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1144,7 +1147,7 @@ fn make_record(
         }
     }
     r.score = eval.score;
-    r.components = eval.components(rule);
+    r.components = shared.components;
     r.reasons = pair_reasons(rule, b, c, eval, names);
     r
 }

@@ -1026,6 +1026,9 @@ impl<'a> Run<'a, '_> {
     fn record(&mut self, mut g: Group) {
         let parts: Vec<Vec<usize>> = if g.per_bank { g.banks.iter().map(|&b| vec![b]).collect() } else { vec![g.banks.clone()] };
         let n_parts = parts.len();
+        // One list for all the group's records.
+        let components: std::sync::Arc<[ScoreComponent]> = std::mem::take(&mut g.components).into();
+        let score = Self::score(&components);
         for (n, banks) in parts.into_iter().enumerate() {
             let book: Vec<(usize, Decimal)> =
                 if g.per_bank { g.book.iter().map(|&(k, _)| (k, self.bank[banks[0]].signed.abs())).collect() } else { g.book.clone() };
@@ -1061,8 +1064,8 @@ impl<'a> Run<'a, '_> {
             }
             // The last (usually the only) record takes the group's reasons; earlier ones copy them.
             let last = n + 1 == n_parts;
-            r.components = if last { std::mem::take(&mut g.components) } else { g.components.clone() };
-            r.score = Self::score(&r.components);
+            r.components = components.clone();
+            r.score = score;
             r.reasons = if last { std::mem::take(&mut g.reasons) } else { g.reasons.clone() };
             self.new_ids.insert(id);
             self.out.records.push(r);
@@ -1103,7 +1106,7 @@ impl<'a> Run<'a, '_> {
                     open_items: open_items.clone(),
                     rule: g.kind.to_owned(),
                     score: Self::score(&g.components),
-                    components: g.components.clone(),
+                    components: g.components.clone().into(),
                     reasons,
                     ambiguous: g.ambiguous,
                 },

@@ -1,7 +1,10 @@
 //! Scoring one bank entry against one book record under one rule: hard conditions first, then
 //! the score components and their weighted mean.
 
+use std::sync::Arc;
+
 use bankrec_model::{Decimal, ScoreComponent};
+use rustc_hash::FxHashMap;
 
 use crate::name::normalized_name_similarity;
 use crate::prepare::{BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
@@ -54,6 +57,20 @@ impl Eval {
             }
         }
         out
+    }
+}
+
+/// Score components shared by the pairs one rule scores alike: most pairs agree on every part,
+/// and a million records need not hold a million equal lists.
+#[derive(Default)]
+pub(crate) struct SharedComponents(FxHashMap<(usize, u8, [u64; 5]), Arc<[ScoreComponent]>>);
+
+impl SharedComponents {
+    /// The components of `eval` under `rule`, the rule at position `rule_at` of its rule set.
+    pub(crate) fn get(&mut self, rule_at: usize, rule: &Rule, eval: &Eval) -> Arc<[ScoreComponent]> {
+        // The values as the components hold them (rounded), those of parts that do not apply as 0.
+        let values = std::array::from_fn(|i| eval.part(i).map_or(0, |v| round3(v).to_bits()));
+        self.0.entry((rule_at, eval.applies, values)).or_insert_with(|| eval.components(rule).into()).clone()
     }
 }
 
@@ -307,4 +324,31 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
     }
     let score = if den > 0.0 { round3(num / den) } else { 0.0 };
     Some(Eval { score, values, applies, difference, days, name_exact, ref_hit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(values: [f64; 5], applies: u8) -> Eval {
+        Eval { score: 1.0, values, applies, difference: Decimal::ZERO, days: Some(0), name_exact: true, ref_hit: None }
+    }
+
+    #[test]
+    fn pairs_scored_alike_share_one_list() {
+        let rule = Rule::new("r");
+        let mut shared = SharedComponents::default();
+        let one = eval([1.0, 1.0, 0.0, 0.74, 0.0], 0b01011);
+        let a = shared.get(0, &rule, &one);
+        assert_eq!(&*a, one.components(&rule).as_slice());
+        // Equal once rounded as the components hold them; a part that does not apply is ignored.
+        let b = shared.get(0, &rule, &eval([1.0, 1.0, 0.5, 0.740_01, 0.9], 0b01011));
+        assert!(Arc::ptr_eq(&a, &b));
+        // Another value, another set of parts or another rule: a list of its own.
+        for (at, other) in [(0, eval([1.0, 1.0, 0.0, 0.75, 0.0], 0b01011)), (0, eval([1.0, 1.0, 0.0, 0.74, 0.0], 0b01111)), (1, one)] {
+            let c = shared.get(at, &rule, &other);
+            assert!(!Arc::ptr_eq(&a, &c));
+            assert_eq!(&*c, other.components(&rule).as_slice());
+        }
+    }
 }

@@ -119,9 +119,10 @@ pub struct MatchRecord {
     pub origin: MatchOrigin,
     /// Total score, from 0 to 1 (1 for a manual match).
     pub score: f64,
-    /// The score's components.
+    /// The score's components. Shared: the engine gives records scored alike (same rule, same
+    /// values) one copy, as most records are.
     #[serde(default)]
-    pub components: Vec<ScoreComponent>,
+    pub components: Arc<[ScoreComponent]>,
     /// Human-readable reasons, e.g. `amount equal 120.00`, `reference RF18539007547034 in remittance`.
     #[serde(default)]
     pub reasons: Vec<String>,
@@ -154,7 +155,7 @@ impl MatchRecord {
             adjustments: Vec::new(),
             origin,
             score: 0.0,
-            components: Vec::new(),
+            components: Arc::default(),
             reasons: Vec::new(),
             created_at,
             created_by: created_by.into(),
@@ -271,7 +272,7 @@ mod tests {
             }],
             origin: MatchOrigin::Rule("reference".into()),
             score: 0.95,
-            components: vec![ScoreComponent { name: "amount".into(), value: 1.0, weight: 2.0 }],
+            components: vec![ScoreComponent { name: "amount".into(), value: 1.0, weight: 2.0 }].into(),
             reasons: vec!["reference equal".into()],
             created_at: "2024-05-01T10:00:00Z".parse().expect("ts"),
             created_by: "engine".into(),
