@@ -576,7 +576,6 @@ impl Matcher {
                     .then(cx.is_ledger().cmp(&cy.is_ledger()).reverse())
                     .then(cx.id.cmp(cy.id))
             });
-            let top_score = found.iter().map(|f| f.2.score).fold(-1.0, f64::max);
             let mut reasons: Vec<String> = Vec::new();
             if found.is_empty() {
                 match best_below {
@@ -625,11 +624,14 @@ impl Matcher {
                 out.extend(groups);
             }
             if !out.is_empty() {
+                // Over every candidate, the groups' too (a bank entry may have only those).
+                let top_score = out.iter().map(|c| c.score).fold(0.0, f64::max);
                 let n_amb = out.iter().filter(|c| c.ambiguous).count();
                 reasons.push(if n_amb > 0 {
                     format!("{} candidate(s), {n_amb} ambiguous (best score {top_score:.3})", out.len())
                 } else {
-                    format!("{} candidate(s), none above its rule's acceptance (best score {top_score:.3})", out.len())
+                    // Each candidate says why: below its rule's acceptance, or a group not proven.
+                    format!("{} candidate(s), none matched automatically (best score {top_score:.3})", out.len())
                 });
                 proposals.push(Proposal { bank_entry: b.entry.id.clone(), candidates: out });
             }

@@ -508,3 +508,21 @@ proptest! {
         prop_assert!(rerun.matches.iter().all(|r| !out.matches.iter().any(|o| o.id == r.id)), "new ids after cancellation");
     }
 }
+
+/// An open entry's summary quotes the best of all its candidates, group candidates too (an entry
+/// with only a group candidate once read "best score -1.000").
+#[test]
+fn open_entries_quote_the_best_score_of_all_their_candidates() {
+    let s = Scenario::generate(&ScenarioConfig::new(3, 4_000));
+    let input = MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items).with_accounts(s.accounts());
+    let out = Matcher::new(RuleSet::default()).run(&input, now()).expect("valid input");
+    let mut quoted = 0;
+    for u in &out.unmatched_bank {
+        let Some(summary) = u.reasons.iter().find(|r| r.contains("candidate(s)")) else { continue };
+        let proposal = out.proposals.iter().find(|p| p.bank_entry == u.id).expect("a summary of candidates has a proposal");
+        let best = proposal.candidates.iter().map(|c| c.score).fold(0.0, f64::max);
+        assert!(summary.ends_with(&format!("(best score {best:.3})")), "{}: {summary}", u.id);
+        quoted += 1;
+    }
+    assert!(quoted > 0, "the scenario leaves entries with candidates");
+}
