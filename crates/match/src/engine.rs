@@ -417,6 +417,8 @@ impl Matcher {
         // grow them anew); a round's best pairs are freed with it, being a hundred bytes each.
         let (mut todo, mut retry, mut touched): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
         let mut shared_components = SharedComponents::default();
+        // The working buffer of each record's reasons.
+        let mut scratch = String::with_capacity(256);
         for (rule_at, rule) in self.rules.rules().iter().enumerate().filter(|(_, r)| r.auto_match) {
             let rule_name = labels.get(&rule.name);
             todo.clear();
@@ -464,7 +466,7 @@ impl Matcher {
                         let account = labels.get(b.account_label());
                         let components = shared_components.get(rule_at, rule, &best.eval);
                         let shared = Shared { rule: rule_name.clone(), account, components };
-                        matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids));
+                        matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids, &mut scratch));
                         bank_open[bi as usize] = false;
                         book_open[best.book as usize] = false;
                         accepted += 1;
@@ -599,7 +601,7 @@ impl Matcher {
                     (bb.bank != bi && bb.score >= eval.score - rule.margin) || (bb.bank == bi && bb.score - bb.second < rule.margin);
                 let ambiguous = rivals_here || contested;
                 proposed_for[ci as usize].get_or_insert(bi);
-                let mut why = pair_reasons(rule, b, c, &eval, &names);
+                let mut why = pair_reasons(rule, b, c, &eval, &names, &mut scratch);
                 if ambiguous && eval.score >= rule.accept {
                     why.push("ambiguous: another candidate scores within the margin, not matched automatically".into());
                 } else if eval.score < rule.accept {
@@ -908,28 +910,38 @@ fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
 }
 
 /// Why a pair agrees, in the accountant's words.
-pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval: &Eval, names: &Names) -> Vec<String> {
+///
+/// `scratch` is a working buffer the caller keeps between calls (its contents do not matter).
+pub(crate) fn pair_reasons(
+    rule: &Rule,
+    b: &BankView<'_>,
+    c: &BookView<'_>,
+    eval: &Eval,
+    names: &Names,
+    scratch: &mut String,
+) -> Vec<String> {
     // Two complete sentences at most: amount, date, name and settlement number in the first, the
     // reference in the second. A million records should not carry a dozen strings each; the score
     // and the rule are in the record itself. Written with `push_str` rather than `format!`, which
     // cost a sixth of a run.
     let cur = b.currency.code();
     let mut out = Vec::with_capacity(2);
-    let mut first = String::with_capacity(160);
+    let first = scratch;
+    first.clear();
     if eval.difference.is_zero() {
         first.push_str("amount equal ");
-        push_decimal(&mut first, b.signed);
+        push_decimal(first, b.signed);
         first.push(' ');
         first.push_str(cur);
     } else {
         first.push_str("amount differs by ");
-        push_decimal(&mut first, eval.difference);
+        push_decimal(first, eval.difference);
         first.push(' ');
         first.push_str(cur);
         first.push_str(" (bank ");
-        push_decimal(&mut first, b.signed);
+        push_decimal(first, b.signed);
         first.push_str(", book ");
-        push_decimal(&mut first, c.signed);
+        push_decimal(first, c.signed);
         first.push_str("), within the tolerance of rule ");
         first.push_str(&rule.name);
     }
@@ -937,7 +949,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         Some(0) => first.push_str(", same date"),
         Some(d) => {
             first.push_str(", bank date ");
-            push_int(&mut first, i64::from(d).abs());
+            push_int(first, i64::from(d).abs());
             first.push_str(if d < 0 { " day(s) before the book date" } else { " day(s) after the book date" });
         }
         None => first.push_str(", no date to compare"),
@@ -949,7 +961,7 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
             first.push(')');
         } else {
             first.push_str(", name similarity ");
-            push_fraction(&mut first, s, 2);
+            push_fraction(first, s, 2);
             first.push_str(" (");
             first.push_str(names.get(b.name_id));
             first.push_str(" ~ ");
@@ -962,13 +974,13 @@ pub(crate) fn pair_reasons(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, eval
         first.push_str(b.settlement.as_deref().unwrap_or_default());
         first.push_str(" equal");
     }
-    // Exact sizes: a million records keep these strings. Copied out rather than shrunk: the
-    // working buffer is freed whole and serves the next record, where shrinking in place left a
-    // small remainder behind for each.
+    // Exact sizes: a million records keep these strings. Written in the caller's buffer and copied
+    // out, so that a record costs no working allocation of its own.
     out.push(first.as_str().to_owned());
     if let Some((hit, ci)) = eval.ref_hit {
         let r = &c.refs[ci];
-        let mut line = String::with_capacity(96);
+        let line = first;
+        line.clear();
         line.push_str("reference ");
         line.push_str(&r.value);
         match hit {
@@ -1108,6 +1120,7 @@ fn make_record(
     now: Timestamp,
     existing: &HashSet<&str>,
     new_ids: &mut HashSet<String>,
+    scratch: &mut String,
 ) -> MatchRecord {
     let (ledger, items): (Vec<&str>, Vec<&str>) = match c.record {
         BookRecord::Ledger(l) => (vec![l.id.as_str()], vec![]),
@@ -1150,7 +1163,7 @@ fn make_record(
     }
     r.score = eval.score;
     r.components = shared.components;
-    r.reasons = pair_reasons(rule, b, c, eval, names);
+    r.reasons = pair_reasons(rule, b, c, eval, names, scratch);
     r
 }
 
