@@ -173,7 +173,12 @@ fn dv(b: u8) -> u32 {
 /// Remainder of ASCII digits and letters (A=10 .. Z=35) modulo 97, as ISO 7064 mod 97-10.
 fn mod97(bytes: impl Iterator<Item = u8>) -> u32 {
     bytes.fold(0, |r, b| {
-        let v = char::from(b).to_digit(36).unwrap_or(0);
+        // Digits and upper-case letters (A = 10 .. Z = 35); the callers pass nothing else.
+        let v = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => char::from(b).to_digit(36).unwrap_or(0),
+        };
         if v >= 10 {
             (r * 100 + v) % 97
         } else {
@@ -196,8 +201,24 @@ pub fn is_valid_rf(text: &str) -> bool {
         if !matches!((start.next(), start.next()), (Some(b'R' | b'r'), Some(b'F' | b'f'))) {
             return false;
         }
+        return rf_check_ascii(text.as_bytes());
     }
     rf_check(text)
+}
+
+/// [`rf_check`] for ASCII text, byte by byte.
+fn rf_check_ascii(text: &[u8]) -> bool {
+    let mut buf = [0u8; 25];
+    let mut len = 0;
+    for &b in text.iter().filter(|&&b| !char::from(b).is_whitespace()) {
+        if !b.is_ascii_alphanumeric() || len == buf.len() {
+            return false;
+        }
+        buf[len] = b.to_ascii_uppercase();
+        len += 1;
+    }
+    let s = &buf[..len];
+    len >= 5 && s.starts_with(b"RF") && s[2..4].iter().all(u8::is_ascii_digit) && mod97(s[4..].iter().chain(&s[..4]).copied()) == 1
 }
 
 /// [`is_valid_rf`] character by character.
