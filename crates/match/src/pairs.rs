@@ -216,14 +216,20 @@ pub(crate) fn match_reversals<'a>(
     if !config.enabled {
         return Default::default();
     }
-    // Only entries of a reversal's amount can be what it reverses: preparing (and sorting) a
-    // million entries for the few reversals of a year would cost more than the pairing.
-    let key = |e: &BankEntry| (e.currency, minor_units(e.amount, e.currency));
-    let amounts: HashSet<(Currency, i64)> = bank.iter().filter(|e| marker(e).is_some()).map(|e| key(e)).collect();
-    if amounts.is_empty() {
+    // Only the reversals and the entries of their amount with the opposite sign can pair (the two
+    // sum to zero): preparing (and sorting) a million entries for the few reversals of a year
+    // would cost more than the pairing.
+    let signed = |e: &BankEntry| (e.currency, minor_units(e.signed_amount(), e.currency));
+    let reversals: Vec<usize> = (0..bank.len()).filter(|&i| marker(bank[i]).is_some()).collect();
+    if reversals.is_empty() {
         return Default::default();
     }
-    let candidates: Vec<&BankEntry> = bank.iter().copied().filter(|e| amounts.contains(&key(e))).collect();
+    let originals: HashSet<(Currency, i64)> = reversals.iter().map(|&i| signed(bank[i])).map(|(c, m)| (c, m.wrapping_neg())).collect();
+    let mut next_reversal = reversals.iter().copied().peekable();
+    let candidates: Vec<&BankEntry> = (0..bank.len())
+        .filter(|&i| next_reversal.next_if_eq(&i).is_some() || originals.contains(&signed(bank[i])))
+        .map(|i| bank[i])
+        .collect();
     let legs = Legs::new(&candidates, accounts);
     let (outcome, taken) = reversals_in(&legs, config, now, used_ids);
     (outcome, taken.into_iter().map(|i| legs.get(i).entry).collect())
