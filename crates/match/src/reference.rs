@@ -547,8 +547,10 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
         // RF reference, possibly in groups of four.
         let tb = tok.as_bytes();
         if tb.len() >= 4 && tb[..2].eq_ignore_ascii_case(b"RF") && tb[2..4].iter().all(u8::is_ascii_digit) {
-            let mut joined = CompactString::from(tok.to_ascii_uppercase());
-            let mut best: Option<(CompactString, usize)> = is_valid_rf(&joined).then(|| (joined.clone(), i));
+            // The joins, then the longest that validates: checked from the longest down, most
+            // often once, where checking each join as it grew checked every one.
+            let mut joined: CompactString = tok.chars().map(|c| c.to_ascii_uppercase()).collect();
+            let mut joins: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::smallvec![(joined.len(), i)];
             let mut j = i;
             while j + 1 < tokens.len() && joined.len() < 25 {
                 let next = tokens[j + 1].trim_end_matches(['.', ',']);
@@ -556,13 +558,11 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
                     break;
                 }
                 j += 1;
-                joined.push_str(&next.to_ascii_uppercase());
-                if is_valid_rf(&joined) {
-                    best = Some((joined.clone(), j));
-                }
+                joined.extend(next.chars().map(|c| c.to_ascii_uppercase()));
+                joins.push((joined.len(), j));
             }
-            if let Some((value, end)) = best {
-                push(RefKey { value, kind: ReferenceKind::CreditorReference }, out);
+            if let Some(&(len, end)) = joins.iter().rev().find(|&&(len, _)| is_valid_rf(&joined[..len])) {
+                push(RefKey { value: CompactString::from(&joined[..len]), kind: ReferenceKind::CreditorReference }, out);
                 i = end + 1;
                 continue;
             }
@@ -575,7 +575,7 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
         // Digit groups separated by single spaces: join while the result validates.
         if tok.bytes().all(|b| b.is_ascii_digit()) && !tok.is_empty() {
             let mut joined = CompactString::from(tok);
-            let mut best: Option<(CompactString, usize)> = None;
+            let mut joins: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::SmallVec::new();
             let mut j = i;
             while j + 1 < tokens.len() && joined.len() < 27 {
                 let next = tokens[j + 1].trim_end_matches(['.', ',']);
@@ -584,13 +584,15 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
                 }
                 j += 1;
                 joined.push_str(next);
-                if classify_digits(&joined) != ReferenceKind::Document {
-                    best = Some((joined.clone(), j));
-                }
+                joins.push((joined.len(), j));
             }
-            if let Some((value, end)) = best {
-                let kind = classify_digits(&value);
-                push(RefKey { value: normalize_key(&value), kind }, out);
+            // The longest join that validates, checked from the longest down (as above).
+            let best = joins.iter().rev().find_map(|&(len, end)| {
+                let kind = classify_digits(&joined[..len]);
+                (kind != ReferenceKind::Document).then_some((len, end, kind))
+            });
+            if let Some((len, end, kind)) = best {
+                push(RefKey { value: normalize_key(&joined[..len]), kind }, out);
                 i = end + 1;
                 continue;
             }
@@ -729,6 +731,53 @@ mod tests {
         fn ascii_path_agrees_with_the_general_one(text in "[ -~]{0,64}", rf in "[RFrf0 ]{0,3}[0-9 -]{0,30}") {
             proptest::prop_assert_eq!(normalize_key(&text), normalize_chars(&text));
             proptest::prop_assert_eq!(normalize_key(&rf), normalize_chars(&rf));
+        }
+
+        /// Digit groups: the longest join that validates, as a search checking each join as it
+        /// grows finds it.
+        #[test]
+        fn digit_groups_join_to_the_longest_valid_number(groups in proptest::collection::vec("[0-9]{1,6}", 2..7)) {
+            let mut joined = groups[0].clone();
+            let mut forward = None;
+            for g in &groups[1..] {
+                if joined.len() >= 27 {
+                    break;
+                }
+                joined.push_str(g);
+                if classify_digits(&joined) != ReferenceKind::Document {
+                    forward = Some(joined.clone());
+                }
+            }
+            let refs = extract_references(&groups.join(" "));
+            // Shorter values are not references at all.
+            if let Some(best) = forward.filter(|b| normalize_key(b).len() >= MIN_REFERENCE_LEN) {
+                proptest::prop_assert_eq!(refs.first().map(|r| r.value.clone()), Some(normalize_key(&best).to_string()));
+            }
+        }
+
+        /// RF groups: the longest join that passes the check.
+        #[test]
+        fn rf_groups_join_to_the_longest_valid_reference(body in proptest::collection::vec("[0-9A-Z]{1,4}", 1..6), check in 0u32..100, valid: bool) {
+            // Half of them with the check digits of the whole body, so that some join validates.
+            let all = body.concat();
+            let check = if valid { 98 - mod97(all.bytes().chain(*b"RF00")) } else { check };
+            let tokens: Vec<String> = std::iter::once(format!("RF{check:02}")).chain(body).collect();
+            let mut joined = tokens[0].clone();
+            let mut forward = is_valid_rf(&joined).then(|| joined.clone());
+            for t in &tokens[1..] {
+                if joined.len() >= 25 {
+                    break;
+                }
+                joined.push_str(t);
+                if is_valid_rf(&joined) {
+                    forward = Some(joined.clone());
+                }
+            }
+            let refs = extract_references(&tokens.join(" "));
+            if let Some(best) = forward {
+                proptest::prop_assert_eq!(&refs[0].value, &best);
+                proptest::prop_assert_eq!(refs[0].kind, ReferenceKind::CreditorReference);
+            }
         }
 
         /// Words passed over unchecked are words the checks would pass over.
