@@ -229,7 +229,7 @@ pub(crate) fn match_groups(
         book.push(book_v(view, remaining, book.len(), &mut book_refs));
     }
     let mut scratch = Refs::new();
-    let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], names, &book_refs, &mut scratch)).collect();
+    let bank: Vec<BankV<'_>> = bank_order.iter().map(|&k| bank_v(input.bank[k], &book_refs, &mut scratch)).collect();
     let mut accounts = AccountKeys::default();
     let book_fit: Vec<BookFit> = book.iter().map(|c| accounts.book_fit(c.rec, c.currency, c.open, c.signed)).collect();
     let bank_fit: Vec<BankFit> = bank.iter().map(|v| accounts.bank_fit(v.e, v.account_id(), v.gl())).collect();

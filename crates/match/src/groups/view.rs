@@ -6,7 +6,7 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::prepare::{BankView, BookRecord, BookView, NameId, Names};
+use crate::prepare::{BankView, BookRecord, BookView, NameId};
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs, MIN_REFERENCE_LEN};
 
 /// A bank entry ready to group.
@@ -160,7 +160,7 @@ pub(super) fn party_name(t: &Transaction) -> Option<&str> {
 /// additional information included, and each batch detail's on its own; the engine's view lists
 /// every structured reference first, so only for one plain transaction are its references the
 /// same.
-pub(super) fn bank_v<'a>(view: &BankView<'a>, names: &mut Names, book_refs: &BookRefs, scratch: &mut Refs) -> BankV<'a> {
+pub(super) fn bank_v<'a>(view: &BankView<'a>, book_refs: &BookRefs, scratch: &mut Refs) -> BankV<'a> {
     let e = view.entry;
     let mut detail_refs = Vec::new();
     let refs = if e.details.is_empty() && e.transaction.additional_info.is_none() {
@@ -192,10 +192,8 @@ pub(super) fn bank_v<'a>(view: &BankView<'a>, names: &mut Names, book_refs: &Boo
         }
         book_refs.known(scratch)
     };
-    let mut name = names.id(party_name(&e.transaction));
-    if name.is_empty() {
-        name = view.name_id;
-    }
+    // The view's name is the entry's counterparty's: its transaction's, else its first detail's.
+    let name = view.name_id;
     BankV {
         e,
         signed: view.signed,
