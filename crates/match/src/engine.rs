@@ -368,7 +368,7 @@ impl Matcher {
             }
         }
         let rank = |r: &MatchRecord| ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX);
-        // The keys are sorted, not the records: a record is 264 bytes, which a merge sort moves
+        // The keys are sorted, not the records: a record is 256 bytes, which a merge sort moves
         // once per pass and whose scratch space is half of them again; the position breaks ties
         // (a stable order). Then each record moves once, following the permutation's cycles.
         // An id's first eight bytes as a number order as the id does (a shorter id padded with
