@@ -188,21 +188,15 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
 /// The word-containment term of [`normalized_name_similarity`]: the share of the shorter name's
 /// words found in the longer (equal, or one edit apart when at least four long), times 0.9.
 pub(crate) fn containment(a: &str, b: &str) -> f64 {
-    let (a_words, b_words): (smallvec::SmallVec<[&str; 8]>, smallvec::SmallVec<[&str; 8]>) =
-        (a.split(' ').collect(), b.split(' ').collect());
-    containment_of_words(&a_words, a.len(), &b_words, b.len())
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let long: smallvec::SmallVec<[&str; 8]> = long.split(' ').collect();
+    let (words, found) = short.split(' ').fold((0, 0), |(n, f), w| (n + 1, f + usize::from(word_found(w, &long))));
+    containment_share(found, words)
 }
 
-/// [`containment`] of two names split at spaces already (`a_len`, `b_len`: their lengths in bytes,
-/// which decide the shorter).
-pub(crate) fn containment_of_words(a: &[&str], a_len: usize, b: &[&str], b_len: usize) -> f64 {
-    let (short, long) = if a_len <= b_len { (a, b) } else { (b, a) };
-    let found = short.iter().filter(|&&w| word_found(w, long)).count();
-    containment_share(found, short.len())
-}
-
-/// `containment_of_words(..) >= threshold`, stopping at the first word missed too many: the share
-/// only grows with the words found, so once even finding all the rest cannot reach `threshold`,
+/// `containment(a, b) >= threshold` for names split at spaces already (`a_len`, `b_len`: their
+/// lengths in bytes, which decide the shorter), stopping at the first word missed too many: the
+/// share only grows with the words found, so once even finding all the rest cannot reach `threshold`,
 /// neither can the share itself (the same float expression, evaluated at that bound).
 pub(crate) fn containment_at_least(a: &[&str], a_len: usize, b: &[&str], b_len: usize, threshold: f64) -> bool {
     let (short, long) = if a_len <= b_len { (a, b) } else { (b, a) };

@@ -102,10 +102,7 @@ pub(crate) fn normalize_key(text: &str) -> CompactString {
         let letters = buf[..len].iter().take_while(|b| b.is_ascii_alphabetic()).count();
         let rest = &buf[letters..len];
         let mut keep = 0;
-        if rest.first() == Some(&b'0')
-            && rest.iter().all(u8::is_ascii_digit)
-            && !(buf[..len].starts_with(b"RF") && is_valid_rf_bytes(&buf[..len]))
-        {
+        if rest.first() == Some(&b'0') && rest.iter().all(u8::is_ascii_digit) && !rf_compact_ok(&buf[..len]) {
             let zeros = rest.iter().take_while(|b| **b == b'0').count();
             keep = if zeros == rest.len() { zeros - 1 } else { zeros };
         }
@@ -130,8 +127,13 @@ fn normalize_chars(text: &str) -> CompactString {
     strip_leading_zeros(out)
 }
 
-fn is_valid_rf_bytes(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(is_valid_rf)
+/// The RF check on a reference already upper-cased, without spaces and of letters and digits
+/// only: `RF`, two check digits, at most 25 characters, mod 97 of the rearranged text is 1.
+fn rf_compact_ok(s: &[u8]) -> bool {
+    (5..=25).contains(&s.len())
+        && s.starts_with(b"RF")
+        && s[2..4].iter().all(u8::is_ascii_digit)
+        && mod97(s[4..].iter().chain(&s[..4]).copied()) == 1
 }
 
 /// Drops the leading zeros of the numeric part.
@@ -201,45 +203,24 @@ pub fn is_valid_rf(text: &str) -> bool {
         if !matches!((start.next(), start.next()), (Some(b'R' | b'r'), Some(b'F' | b'f'))) {
             return false;
         }
-        return rf_check_ascii(text.as_bytes());
+        // ASCII bytes are its characters, without decoding.
+        return rf_check(text.bytes().map(char::from));
     }
-    rf_check(text)
+    rf_check(text.chars())
 }
 
-/// [`rf_check`] for ASCII text, byte by byte.
-fn rf_check_ascii(text: &[u8]) -> bool {
+/// [`is_valid_rf`] over the text's characters: spaces dropped, letters upper-cased.
+fn rf_check(chars: impl Iterator<Item = char>) -> bool {
     let mut buf = [0u8; 25];
     let mut len = 0;
-    for &b in text.iter().filter(|&&b| !char::from(b).is_whitespace()) {
-        if !b.is_ascii_alphanumeric() || len == buf.len() {
-            return false;
-        }
-        buf[len] = b.to_ascii_uppercase();
-        len += 1;
-    }
-    let s = &buf[..len];
-    len >= 5 && s.starts_with(b"RF") && s[2..4].iter().all(u8::is_ascii_digit) && mod97(s[4..].iter().chain(&s[..4]).copied()) == 1
-}
-
-/// [`is_valid_rf`] character by character.
-fn rf_check(text: &str) -> bool {
-    let mut buf = [0u8; 25];
-    let mut len = 0;
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
+    for c in chars.filter(|c| !c.is_whitespace()) {
         if !c.is_ascii_alphanumeric() || len == buf.len() {
             return false;
         }
         buf[len] = c.to_ascii_uppercase() as u8;
         len += 1;
-        if len == 2 && &buf[..2] != b"RF" {
-            return false;
-        }
     }
-    let s = &buf[..len];
-    if len < 5 || !s[2..4].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    mod97(s[4..].iter().chain(&s[..4]).copied()) == 1
+    rf_compact_ok(&buf[..len])
 }
 
 /// Finnish reference number (viitenumero): 4 to 20 digits, the last a check digit over the others
@@ -723,8 +704,8 @@ mod tests {
 
         #[test]
         fn rf_fast_rejection_agrees_with_the_full_check(text in "[ \t\x0b\x0cRrFf0-9a-z]{0,14}", rf in "[ \x0b]{0,2}RF[0-9 ]{2,12}") {
-            proptest::prop_assert_eq!(is_valid_rf(&text), rf_check(&text));
-            proptest::prop_assert_eq!(is_valid_rf(&rf), rf_check(&rf));
+            proptest::prop_assert_eq!(is_valid_rf(&text), rf_check(text.chars()));
+            proptest::prop_assert_eq!(is_valid_rf(&rf), rf_check(rf.chars()));
         }
 
         #[test]
