@@ -185,10 +185,14 @@ pub struct Matcher {
 /// whose rival was taken is now clearly ahead. Bounded so the cost stays linear.
 const ROUNDS: usize = 3;
 
+/// A bank entry's best candidate in a round: its score and the runner-up's. The evaluation itself
+/// is not kept (a hundred bytes a pair, for a million pairs a round): an accepted pair is
+/// evaluated again, which gives the same result, scoring being pure.
 #[derive(Debug, Clone, Copy)]
 struct Best {
+    bank: u32,
     book: u32,
-    eval: Eval,
+    score: f64,
     second: f64,
 }
 
@@ -413,9 +417,9 @@ impl Matcher {
         let mut cands: Vec<u32> = Vec::new();
 
         let mut labels = Labels::default();
-        // Lists of positions kept across rounds and rules (a round over a million entries would
-        // grow them anew); a round's best pairs are freed with it, being a hundred bytes each.
+        // Lists kept across rounds and rules: a round over a million entries would grow them anew.
         let (mut todo, mut retry, mut touched): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
+        let mut bests: Vec<Best> = Vec::new();
         let mut shared_components = SharedComponents::default();
         // The working buffer of each record's reasons.
         let mut scratch = String::with_capacity(256);
@@ -424,7 +428,7 @@ impl Matcher {
             todo.clear();
             todo.extend((0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])));
             for _round in 0..ROUNDS {
-                let mut bests: Vec<(u32, Best)> = Vec::new();
+                bests.clear();
                 touched.clear();
                 for &bi in &todo {
                     let b = &bank[bi as usize];
@@ -435,40 +439,42 @@ impl Matcher {
                             continue;
                         }
                         let Some(eval) = evaluate(rule, b, &book[ci as usize], &names) else { continue };
+                        let score = eval.score;
                         let bb = &mut book_best[ci as usize];
                         if bb.bank == u32::MAX {
                             touched.push(ci);
                         }
-                        bb.offer(eval.score, bi);
+                        bb.offer(score, bi);
                         best = Some(match best {
-                            None => Best { book: ci, eval, second: -1.0 },
-                            Some(cur) if eval.score > cur.eval.score => Best { book: ci, eval, second: cur.eval.score },
+                            None => Best { bank: bi, book: ci, score, second: -1.0 },
+                            Some(cur) if score > cur.score => Best { bank: bi, book: ci, score, second: cur.score },
                             Some(mut cur) => {
-                                cur.second = cur.second.max(eval.score);
+                                cur.second = cur.second.max(score);
                                 cur
                             }
                         });
                     }
                     if let Some(best) = best {
-                        if best.eval.score >= rule.accept {
-                            bests.push((bi, best));
+                        if best.score >= rule.accept {
+                            bests.push(best);
                         }
                     }
                 }
                 retry.clear();
                 let mut accepted = 0usize;
-                for &(bi, best) in &bests {
-                    let bb = book_best[best.book as usize];
-                    let clear = best.eval.score - best.second >= rule.margin && best.eval.score > best.second;
+                for &Best { bank: bi, book: ci, score, second } in &bests {
+                    let bb = book_best[ci as usize];
+                    let clear = score - second >= rule.margin && score > second;
                     let mutual = bb.bank == bi && bb.score - bb.second >= rule.margin && bb.score > bb.second;
-                    if clear && mutual {
-                        let (b, c) = (&bank[bi as usize], &book[best.book as usize]);
+                    let (b, c) = (&bank[bi as usize], &book[ci as usize]);
+                    // Scoring is pure: the pair scores as it did a moment ago.
+                    if let Some(eval) = (clear && mutual).then(|| evaluate(rule, b, c, &names)).flatten() {
                         let account = labels.get(b.account_label());
-                        let components = shared_components.get(rule_at, rule, &best.eval);
+                        let components = shared_components.get(rule_at, rule, &eval);
                         let shared = Shared { rule: rule_name.clone(), account, components };
-                        matches.push(make_record(rule, shared, b, c, &best.eval, &names, now, used_ids, &mut new_ids, &mut scratch));
+                        matches.push(make_record(rule, shared, b, c, &eval, &names, now, used_ids, &mut new_ids, &mut scratch));
                         bank_open[bi as usize] = false;
-                        book_open[best.book as usize] = false;
+                        book_open[ci as usize] = false;
                         accepted += 1;
                     } else {
                         retry.push(bi);
