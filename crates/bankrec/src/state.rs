@@ -221,8 +221,7 @@ impl ReconciliationState {
         let mut book = MatchBook::from_parts(std::mem::take(&mut self.matches), std::mem::take(&mut self.audit))
             .map_err(|e| Error::Refused(e.to_string()))?;
         let result = change(&mut book).map_err(|e| Error::Refused(e.to_string()));
-        self.matches = book.records().to_vec();
-        self.audit = book.audit().to_vec();
+        (self.matches, self.audit) = book.into_parts();
         result
     }
 

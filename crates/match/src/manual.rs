@@ -4,7 +4,7 @@
 //! deletes: unmatching sets the record's cancellation and appends an event, so the members are
 //! open again and the history stays.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bankrec_model::{
     AccountMap, AdjustmentKind, AdjustmentLine, AuditAction, AuditEvent, BankEntry, Cancellation, Currency, Decimal, GlAccount,
@@ -190,12 +190,17 @@ impl MatchBook {
     /// allocating part of it (partial payments); [`MatchBook::check_allocations`] checks that
     /// they stay within its open amount.
     pub fn from_parts(records: Vec<MatchRecord>, audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
-        let mut book = MatchBook { records: Vec::new(), audit };
-        for r in records {
-            book.check_free(&r)?;
-            book.records.push(r);
+        let mut taken = Taken::default();
+        for r in &records {
+            taken.admit(r)?;
         }
-        Ok(book)
+        Ok(MatchBook { records, audit })
+    }
+
+    /// The records and the audit trail, taken out of the book (the inverse of
+    /// [`MatchBook::from_parts`]).
+    pub fn into_parts(self) -> (Vec<MatchRecord>, Vec<AuditEvent>) {
+        (self.records, self.audit)
     }
 
     /// Every record, active and cancelled, in the order created.
@@ -267,30 +272,14 @@ impl MatchBook {
     /// remains is checked where the open amount is known ([`MatchBook::match_manually`], the
     /// engine, [`MatchBook::check_allocations`]).
     fn check_free(&self, r: &MatchRecord) -> Result<(), MatchError> {
-        if self.records.iter().any(|x| x.id == r.id) {
-            return Err(MatchError::DuplicateRecord { id: r.id.clone() });
-        }
-        if !r.is_active() {
-            return Ok(());
-        }
-        let mut held: HashMap<(EntrySide, &str), &str> = HashMap::new();
-        for x in self.active_records() {
-            for b in &x.bank_entries {
-                held.insert((EntrySide::Bank, b), &x.id);
-            }
-            for l in &x.ledger_entries {
-                held.insert((EntrySide::Ledger, l), &x.id);
-            }
-        }
-        let members = r
-            .bank_entries
-            .iter()
-            .map(|b| (EntrySide::Bank, b.as_str()))
-            .chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())));
-        for key in members {
-            if let Some(record) = held.get(&key) {
-                return Err(MatchError::AlreadyMatched { side: key.0, id: key.1.to_owned(), record: (*record).to_owned() });
-            }
+        self.check_free_all(std::slice::from_ref(r))
+    }
+
+    /// [`MatchBook::check_free`] for records added one after the other, in one pass over the book.
+    fn check_free_all(&self, new: &[MatchRecord]) -> Result<(), MatchError> {
+        let mut taken = Taken::default();
+        for r in self.records.iter().chain(new) {
+            taken.admit(r)?;
         }
         Ok(())
     }
@@ -298,13 +287,9 @@ impl MatchBook {
     /// Adds the records and audit events of an engine run. All or nothing: fails, adding nothing,
     /// when a record's id is used or one of its members is already in an active record.
     pub fn apply(&mut self, outcome: &MatchOutcome) -> Result<(), MatchError> {
-        let mut staged = self.clone();
-        for r in &outcome.matches {
-            staged.check_free(r)?;
-            staged.records.push(r.clone());
-        }
-        staged.audit.extend(outcome.audit_events());
-        *self = staged;
+        self.check_free_all(&outcome.matches)?;
+        self.records.extend(outcome.matches.iter().cloned());
+        self.audit.extend(outcome.audit_events());
         Ok(())
     }
 
@@ -509,5 +494,99 @@ impl MatchBook {
         }
         self.audit.push(ev);
         Ok(())
+    }
+}
+
+/// The ids and active members of the records seen so far, so that each further record is checked
+/// in constant time (checking each against all before it was quadratic: minutes at 1M records).
+#[derive(Default)]
+struct Taken<'a> {
+    ids: HashSet<&'a str>,
+    /// Bank or ledger entry to the active record holding it.
+    held: HashMap<(EntrySide, &'a str), &'a str>,
+}
+
+impl<'a> Taken<'a> {
+    /// Checks a record against those admitted before it, then admits it.
+    fn admit(&mut self, r: &'a MatchRecord) -> Result<(), MatchError> {
+        if !self.ids.insert(&r.id) {
+            return Err(MatchError::DuplicateRecord { id: r.id.clone() });
+        }
+        if !r.is_active() {
+            return Ok(());
+        }
+        let members = || {
+            let bank = r.bank_entries.iter().map(|b| (EntrySide::Bank, b.as_str()));
+            bank.chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())))
+        };
+        // All members are checked before any is taken: a record may name an entry twice.
+        if let Some((key, record)) = members().find_map(|key| self.held.get(&key).map(|record| (key, *record))) {
+            return Err(MatchError::AlreadyMatched { side: key.0, id: key.1.to_owned(), record: record.to_owned() });
+        }
+        self.held.extend(members().map(|key| (key, r.id.as_str())));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2024-03-05T08:00:00Z".parse().expect("timestamp")
+    }
+
+    fn record(id: &str, bank: &[&str], ledger: &[&str]) -> MatchRecord {
+        let mut r = MatchRecord::new(id, Currency::EUR, MatchOrigin::Manual, now(), "anna");
+        r.bank_entries = bank.iter().map(|s| (*s).to_owned()).collect();
+        r.ledger_entries = ledger.iter().map(|s| (*s).to_owned()).collect();
+        r
+    }
+
+    fn cancelled(mut r: MatchRecord) -> MatchRecord {
+        r.cancelled = Some(Box::new(Cancellation { at: now(), by: "anna".into(), reason: None }));
+        r
+    }
+
+    fn outcome(matches: Vec<MatchRecord>) -> MatchOutcome {
+        MatchOutcome {
+            matches,
+            proposals: Vec::new(),
+            unmatched_bank: Vec::new(),
+            unmatched_ledger: Vec::new(),
+            unmatched_open_items: Vec::new(),
+            postings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn from_parts_refuses_a_repeated_id_and_an_entry_held_twice() {
+        let repeated = MatchBook::from_parts(vec![record("m1", &["B1"], &["L1"]), cancelled(record("m1", &["B2"], &[]))], Vec::new());
+        assert_eq!(repeated, Err(MatchError::DuplicateRecord { id: "m1".into() }));
+        let twice = MatchBook::from_parts(vec![record("m1", &["B1"], &["L1"]), record("m2", &["B2"], &["L1"])], Vec::new());
+        assert_eq!(twice, Err(MatchError::AlreadyMatched { side: EntrySide::Ledger, id: "L1".into(), record: "m1".into() }));
+    }
+
+    #[test]
+    fn from_parts_lets_cancelled_records_share_members_and_into_parts_gives_them_back() {
+        let records = vec![cancelled(record("m1", &["B1"], &["L1"])), record("m2", &["B1"], &["L1"]), cancelled(record("m3", &["B1"], &[]))];
+        let book = MatchBook::from_parts(records.clone(), Vec::new()).expect("one active holder each");
+        assert_eq!(book.active_record_of_bank("B1").map(|r| r.id.as_str()), Some("m2"));
+        assert_eq!(book.into_parts(), (records, Vec::new()));
+    }
+
+    #[test]
+    fn apply_adds_nothing_when_one_record_collides() {
+        let mut book = MatchBook::from_parts(vec![record("m1", &["B1"], &["L1"])], Vec::new()).expect("valid");
+        let before = book.clone();
+        // The second new record takes a bank entry the first new record holds.
+        let run = outcome(vec![record("m2", &["B2"], &["L2"]), record("m3", &["B2"], &["L3"])]);
+        assert_eq!(book.apply(&run), Err(MatchError::AlreadyMatched { side: EntrySide::Bank, id: "B2".into(), record: "m2".into() }));
+        assert_eq!(book, before);
+        // An id the book has, even on a cancelled record, is refused too.
+        assert_eq!(book.apply(&outcome(vec![record("m1", &["B9"], &[])])), Err(MatchError::DuplicateRecord { id: "m1".into() }));
+        book.apply(&outcome(vec![record("m2", &["B2"], &["L2"]), record("m3", &["B3"], &["L3"])])).expect("free members");
+        assert_eq!(book.records().len(), 3);
+        assert_eq!(book.audit().len(), 2);
     }
 }
