@@ -225,8 +225,12 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         summary.unmatched_open_items.len(),
         loaded.findings.len()
     );
-    for u in &outcome.unmatched_bank {
+    // A short summary: the first open entries with their reasons; all are in --json and the reports.
+    for u in outcome.unmatched_bank.iter().take(OPEN_ENTRIES_SHOWN) {
         eprintln!("  open bank entry {}: {}", u.id, u.reasons.join("; "));
+    }
+    if let Some(more) = outcome.unmatched_bank.len().checked_sub(OPEN_ENTRIES_SHOWN).filter(|&n| n > 0) {
+        eprintln!("  ... and {more} more open bank entries (all of them in --json and the reports)");
     }
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now);
     let reports = state.reports(&options)?;
@@ -240,6 +244,9 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
     let open = !summary.unmatched_bank.is_empty() || !summary.unmatched_ledger.is_empty() || differs;
     Ok(if open { EXIT_OPEN } else { EXIT_OK })
 }
+
+/// Open bank entries listed on stderr after a run.
+const OPEN_ENTRIES_SHOWN: usize = 20;
 
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
     let state = ReconciliationState::load(&args.state)?;

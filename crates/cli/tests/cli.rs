@@ -196,3 +196,37 @@ fn parse_reads_a_bank_csv_through_a_template_with_facts_from_flags() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-bank"));
 }
+
+#[test]
+fn reconcile_lists_the_first_open_entries_and_counts_the_rest() {
+    // 25 deposits of 1.00 to 25.00 and an empty ledger: every entry stays open.
+    let entries: String = (1..=25)
+        .map(|i| {
+            format!(
+                "<Ntry><Amt Ccy=\"EUR\">{i}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+                 <BookgDt><Dt>2024-11-04</Dt></BookgDt><AcctSvcrRef>E{i:02}</AcctSvcrRef></Ntry>"
+            )
+        })
+        .collect();
+    let closing: u32 = (1..=25).sum();
+    let camt = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\
+         <GrpHdr><MsgId>M1</MsgId><CreDtTm>2024-11-15T18:00:00</CreDtTm></GrpHdr><Stmt><Id>S1</Id>\
+         <CreDtTm>2024-11-15T18:00:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\
+         <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-11-01</Dt></Dt></Bal>\
+         <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{closing}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-11-15</Dt></Dt></Bal>\
+         {entries}</Stmt></BkToCstmrStmt></Document>"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (statement, ledger) = (dir.path().join("statement.xml"), dir.path().join("ledger.csv"));
+    std::fs::write(&statement, camt).expect("written");
+    std::fs::write(&ledger, "id,date,amount,currency,reference,counterparty,description,settlement_no\n").expect("written");
+    let out = bankrec(&["reconcile", "--statements", path(&statement), "--ledger", path(&ledger)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("open: 25 bank"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("  open bank entry ")).count(), 20, "{stderr}");
+    assert!(stderr.contains("  open bank entry E01: "), "{stderr}");
+    assert!(stderr.contains("  ... and 5 more open bank entries (all of them in --json and the reports)"), "{stderr}");
+}

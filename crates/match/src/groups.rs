@@ -25,7 +25,7 @@ pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
-use crate::prepare::{BankView, BookView, Labels, NameId, Names};
+use crate::prepare::{ledger_gl, BankView, BookView, Labels, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
@@ -283,7 +283,7 @@ impl<'a> Run<'a, '_> {
         debug_assert_eq!(fits, {
             let (bv, c) = (&self.bank[b], &self.book[k]);
             let (ledger_gl, item_account) = match c.rec {
-                Rec::Ledger(l) => (Some(l.gl_account.as_str()), None),
+                Rec::Ledger(l) => (ledger_gl(l), None),
                 Rec::Item(i) => (None, i.bank_account.as_deref()),
             };
             book_admissible_for(bv.e, bv.account_id(), bv.gl(), c.currency, c.signed, ledger_gl, item_account)
@@ -495,11 +495,11 @@ impl<'a> Run<'a, '_> {
                 .copied()
                 .filter(|&k| {
                     let c = &self.book[k];
-                    let gl = match c.rec {
-                        Rec::Ledger(l) => Some(l.gl_account.as_str()),
-                        Rec::Item(_) => None,
+                    let fits = match c.rec {
+                        Rec::Ledger(l) => ledger_gl(l).is_none_or(|gl| v.gl().is_none_or(|bank| bank == gl)),
+                        Rec::Item(_) => v.gl().is_none(),
                     };
-                    c.currency == v.e.currency && (v.gl().is_none() || v.gl() == gl)
+                    c.currency == v.e.currency && fits
                 })
                 .map(|k| (k, self.book[k].open))
                 .collect();

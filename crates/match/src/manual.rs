@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{record_id, MatchOutcome};
 use crate::error::{EntrySide, MatchError};
+use crate::prepare::ledger_gl;
 
 /// A difference carried to a named account in a manual match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,7 +400,8 @@ impl MatchBook {
                 });
             }
             if let Some(m) = mapped {
-                if l.gl_account != m.gl_account.code {
+                // A line without a GL account is tied to none (as in the engine).
+                if ledger_gl(l).is_some_and(|code| code != m.gl_account.code) {
                     return Err(MatchError::AccountMismatch {
                         side: EntrySide::Ledger,
                         id: l.id.clone(),

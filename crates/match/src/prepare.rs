@@ -284,6 +284,13 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     }
 }
 
+/// The GL account a ledger line is booked to, `None` when it names none (a ledger file without a
+/// GL column read for several bank accounts): such a line is tied to no bank account, and any
+/// account of its currency may match it.
+pub(crate) fn ledger_gl(entry: &LedgerEntry) -> Option<&str> {
+    (!entry.gl_account.is_empty()).then_some(entry.gl_account.as_str())
+}
+
 pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BookView<'a> {
     let signed = entry.signed_amount();
     let name_id = names.id(entry.counterparty.as_deref());

@@ -526,3 +526,40 @@ fn open_entries_quote_the_best_score_of_all_their_candidates() {
     }
     assert!(quoted > 0, "the scenario leaves entries with candidates");
 }
+
+#[test]
+fn ledger_lines_without_a_gl_account_may_pair_on_any_account() {
+    // A ledger file without a GL column, read for two bank accounts: its lines name no account.
+    let savings = AccountId::iban("DE89370400440532013000").expect("valid IBAN");
+    let mut map = AccountMap::new();
+    for (id, identifier, gl) in [("main", account(), "1020"), ("savings", savings.clone(), "1030")] {
+        let account = BankAccount::new(id, identifier, Currency::CHF, GlAccount::new(gl, "Bank"), "1590", date!(2024 - 01 - 01));
+        map.insert(account).expect("distinct GL accounts");
+    }
+    let day = date!(2024 - 04 - 10);
+    let on_main = bank("B1", 12_000, day, Some("Globex"), "INV-1");
+    let mut on_savings = bank("B2", 34_000, day, Some("Initech"), "INV-2");
+    on_savings.account = savings;
+    let mut lines = [
+        ledger("L1", 12_000, day, Some("Globex"), Some("INV-1")),
+        ledger("L2", 34_000, day, Some("Initech"), Some("INV-2")),
+        // Booked to a revenue account: not a bank line, never paired.
+        ledger("L3", 56_000, day, Some("Umbrella"), Some("INV-3")),
+    ];
+    lines[0].gl_account = String::new();
+    lines[1].gl_account = String::new();
+    lines[2].gl_account = "3000".into();
+    let on_other = bank("B3", 56_000, day, Some("Umbrella"), "INV-3");
+    let entries = [on_main, on_savings, on_other];
+    let outcome = Matcher::new(RuleSet::default()).run(&MatchInput::new(&entries, &lines, &[]).with_accounts(&map), now()).expect("valid");
+    let pairs: Vec<(&str, &str)> =
+        outcome.matches.iter().map(|r| (r.bank_entries[0].as_str(), r.ledger_entries[0].as_str())).collect();
+    assert_eq!(pairs, [("B1", "L1"), ("B2", "L2")]);
+    assert_eq!(outcome.unmatched_ledger.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["L3"]);
+
+    // By hand the same: a line without a GL account joins either account, a foreign one is refused.
+    let mut book = MatchBook::new();
+    book.match_manually(&ManualMatch::new().bank("B2").ledger("L2"), &entries, &lines, &[], Some(&map), "anna", now()).expect("untied");
+    let err = book.match_manually(&ManualMatch::new().bank("B3").ledger("L3"), &entries, &lines, &[], Some(&map), "anna", now());
+    assert!(matches!(err, Err(MatchError::AccountMismatch { .. })), "{err:?}");
+}
