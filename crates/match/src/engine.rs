@@ -490,6 +490,9 @@ impl Matcher {
             }
         }
 
+        // The rounds' lists are not needed again: freed before the group pass allocates its own.
+        drop((todo, retry, touched, bests));
+
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
         // partial payments.
         let n_ledger = part.ledger.len();
