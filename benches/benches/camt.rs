@@ -10,6 +10,7 @@
 //! with `/usr/bin/time -v` (see docs/performance.md).
 #![allow(missing_docs)]
 
+use bankrec_benches as _; // the allocator of the `bankrec` binary
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, BufWriter};

@@ -7,6 +7,7 @@
 //! ```
 #![allow(missing_docs)]
 
+use bankrec_benches as _; // the allocator of the `bankrec` binary
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! Micro benches of the model: exact sums and statement import with duplicate detection.
 #![allow(missing_docs)]
 
+use bankrec_benches as _; // the allocator of the `bankrec` binary
 use std::hint::black_box;
 
 use bankrec::Decimal;

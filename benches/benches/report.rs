@@ -5,6 +5,7 @@
 //! `BANKREC_ROWS=1000000 [BANKREC_ZIP_LEVEL=1] target/release/deps/report-<hash> --bench`.
 #![allow(missing_docs)]
 
+use bankrec_benches as _; // the allocator of the `bankrec` binary
 use std::fs::File;
 use std::hint::black_box;
 use std::time::Duration;

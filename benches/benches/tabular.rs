@@ -7,6 +7,7 @@
 //!
 //! `cargo bench -p bankrec-benches --bench tabular`
 
+use bankrec_benches as _; // the allocator of the `bankrec` binary
 use std::hint::black_box;
 use std::io::Read;
 

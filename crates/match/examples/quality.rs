@@ -29,6 +29,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use bankrec_match::{MatchInput, Matcher, RuleSet};
 use bankrec_synth::{Noise, Scenario, ScenarioConfig, Truth, TruthUnit};
 
+/// The allocator of the `bankrec` binary, so that the timing below is the command line's
+/// (docs/performance.md gives the system allocator's too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Default, Clone, Copy)]
 struct Tally {
     units: usize,

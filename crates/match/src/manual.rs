@@ -571,7 +571,8 @@ mod tests {
 
     #[test]
     fn from_parts_lets_cancelled_records_share_members_and_into_parts_gives_them_back() {
-        let records = vec![cancelled(record("m1", &["B1"], &["L1"])), record("m2", &["B1"], &["L1"]), cancelled(record("m3", &["B1"], &[]))];
+        let records =
+            vec![cancelled(record("m1", &["B1"], &["L1"])), record("m2", &["B1"], &["L1"]), cancelled(record("m3", &["B1"], &[]))];
         let book = MatchBook::from_parts(records.clone(), Vec::new()).expect("one active holder each");
         assert_eq!(book.active_record_of_bank("B1").map(|r| r.id.as_str()), Some("m2"));
         assert_eq!(book.into_parts(), (records, Vec::new()));

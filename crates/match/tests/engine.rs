@@ -552,8 +552,7 @@ fn ledger_lines_without_a_gl_account_may_pair_on_any_account() {
     let on_other = bank("B3", 56_000, day, Some("Umbrella"), "INV-3");
     let entries = [on_main, on_savings, on_other];
     let outcome = Matcher::new(RuleSet::default()).run(&MatchInput::new(&entries, &lines, &[]).with_accounts(&map), now()).expect("valid");
-    let pairs: Vec<(&str, &str)> =
-        outcome.matches.iter().map(|r| (r.bank_entries[0].as_str(), r.ledger_entries[0].as_str())).collect();
+    let pairs: Vec<(&str, &str)> = outcome.matches.iter().map(|r| (r.bank_entries[0].as_str(), r.ledger_entries[0].as_str())).collect();
     assert_eq!(pairs, [("B1", "L1"), ("B2", "L2")]);
     assert_eq!(outcome.unmatched_ledger.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["L3"]);
 
