@@ -380,6 +380,15 @@ impl TransactionHistory {
         let period = (filter.from.is_some() || filter.to.is_some()).then_some((filter.from, filter.to));
         Ok(TransactionHistory { kind, period, accounts: filter.accounts.clone(), rows })
     }
+
+    /// The history of a narrower kind out of this one (deposits or withdrawals out of all
+    /// transactions, with the same filter): what [`TransactionHistory::build`] gives for that
+    /// kind, without reading the archive and matching the records again. A row's fields do not
+    /// depend on the kind, and the rows keep their order.
+    pub(crate) fn narrowed(&self, kind: HistoryKind) -> TransactionHistory {
+        let rows = self.rows.iter().filter(|r| self.kind.admits(r.direction) && kind.admits(r.direction)).cloned().collect();
+        TransactionHistory { kind, period: self.period, accounts: self.accounts.clone(), rows }
+    }
 }
 
 // The columns of every history; `$amounts` are the amount columns of the kind.

@@ -68,12 +68,14 @@ pub struct RunReports {
 impl RunReports {
     /// Builds every report.
     pub fn build(input: &ReportInput<'_>, options: &RunReportOptions) -> Result<RunReports, ReportError> {
+        // Deposits and withdrawals are the rows of all transactions, read from the archive once.
+        let transactions = TransactionHistory::build(input, HistoryKind::All, &options.history)?;
         Ok(RunReports {
             reconciliation: ReconciliationStatement::build(input, options.as_of, &options.reconciliation)?,
             balances: BalanceComparison::build(input, options.as_of)?,
-            deposits: TransactionHistory::build(input, HistoryKind::Deposits, &options.history)?,
-            withdrawals: TransactionHistory::build(input, HistoryKind::Withdrawals, &options.history)?,
-            transactions: TransactionHistory::build(input, HistoryKind::All, &options.history)?,
+            deposits: transactions.narrowed(HistoryKind::Deposits),
+            withdrawals: transactions.narrowed(HistoryKind::Withdrawals),
+            transactions,
             import_errors: ImportErrorReport::build(input, &options.errors)?,
             match_records: MatchRecordReport::build(input, &options.matches)?,
         })

@@ -12,7 +12,7 @@ use bankrec_model::{
 use bankrec_report::{
     write_history, write_reports, BalanceComparison, ErrorFilter, ExportFormat, ExportOptions, HistoryFilter, HistoryKind, HistoryRow,
     ImportErrorReport, ItemKind, MatchFilter, MatchRecordReport, ReconciliationOptions, ReconciliationStatement, Report, ReportInput,
-    RunReportOptions, TransactionHistory,
+    RunReportOptions, RunReports, TransactionHistory,
 };
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use proptest::prelude::*;
@@ -457,6 +457,29 @@ fn other_reports_read_back() {
     assert_eq!(sheet.num_format(row, "Created at"), "yyyy-mm-dd hh:mm:ss");
     let audit = Sheet::open(&path, "Audit trail");
     assert_eq!(audit.at(4, "Action").to_string(), "unmatched");
+}
+
+#[test]
+fn a_run_gives_the_histories_each_kind_builds_on_its_own() {
+    let s = scenario();
+    let input = s.input();
+    let filters = [
+        HistoryFilter::default(),
+        HistoryFilter::default().with_matched(false),
+        HistoryFilter::default().with_account(main_iban().as_str()).with_dates(date!(2024 - 01 - 12), date!(2024 - 01 - 25)),
+        HistoryFilter::default().with_direction(Direction::Debit),
+    ];
+    for filter in filters {
+        let mut options = RunReportOptions::new(as_of(), ts("2024-02-01T18:04:09+01:00"));
+        options.history = filter.clone();
+        let run = RunReports::build(&input, &options).expect("reports");
+        let built = |kind| TransactionHistory::build(&input, kind, &filter).expect("history");
+        assert_eq!(run.deposits, built(HistoryKind::Deposits), "{filter:?}");
+        assert_eq!(run.withdrawals, built(HistoryKind::Withdrawals), "{filter:?}");
+        assert_eq!(run.transactions, built(HistoryKind::All), "{filter:?}");
+    }
+    let run = RunReports::build(&input, &RunReportOptions::new(as_of(), ts("2024-02-01T18:04:09+01:00"))).expect("reports");
+    assert!(!run.deposits.rows.is_empty() && !run.withdrawals.rows.is_empty());
 }
 
 #[test]
