@@ -123,6 +123,14 @@ pub(crate) fn load_into(state: &mut ReconciliationState, inputs: &RunInputs<'_>)
             opts = opts.gl_account(code);
         }
         let entries = collect(load_ledger(path, &opts), inputs.lenient, &mut loaded)?;
+        let untied = entries.iter().filter(|l| l.gl_account.is_empty()).count();
+        if untied > 0 && state.accounts.len() > 1 {
+            eprintln!(
+                "note: {untied} ledger line(s) name no GL account and there are {} bank accounts: they may pair with entries of any \
+                 account, and count in an account's book balance once a match ties them to it (give the ledger a gl_account column)",
+                state.accounts.len()
+            );
+        }
         state.merge_ledger(entries);
     }
     if let Some(path) = inputs.open_items {
@@ -225,12 +233,12 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         summary.unmatched_open_items.len(),
         loaded.findings.len()
     );
-    // A short summary: the first open entries with their reasons; all are in --json and the reports.
+    // A short summary: the first open entries with their reasons (--json lists them all).
     for u in outcome.unmatched_bank.iter().take(OPEN_ENTRIES_SHOWN) {
         eprintln!("  open bank entry {}: {}", u.id, u.reasons.join("; "));
     }
     if let Some(more) = outcome.unmatched_bank.len().checked_sub(OPEN_ENTRIES_SHOWN).filter(|&n| n > 0) {
-        eprintln!("  ... and {more} more open bank entries (all of them in --json and the reports)");
+        eprintln!("  ... and {more} more open bank entries (--json lists them all)");
     }
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now);
     let reports = state.reports(&options)?;

@@ -197,36 +197,70 @@ fn parse_reads_a_bank_csv_through_a_template_with_facts_from_flags() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-bank"));
 }
 
-#[test]
-fn reconcile_lists_the_first_open_entries_and_counts_the_rest() {
-    // 25 deposits of 1.00 to 25.00 and an empty ledger: every entry stays open.
-    let entries: String = (1..=25)
+/// A camt.053 statement of `account` from 0.00 with deposits of `amounts` (whole euros) on
+/// 2024-11-04, the entry ids `{prefix}` and the amount (`E01`, `E02`...).
+fn deposits_statement(account: &str, prefix: &str, amounts: std::ops::RangeInclusive<u32>) -> String {
+    let entries: String = amounts
+        .clone()
         .map(|i| {
             format!(
                 "<Ntry><Amt Ccy=\"EUR\">{i}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
-                 <BookgDt><Dt>2024-11-04</Dt></BookgDt><AcctSvcrRef>E{i:02}</AcctSvcrRef></Ntry>"
+                 <BookgDt><Dt>2024-11-04</Dt></BookgDt><AcctSvcrRef>{prefix}{i:02}</AcctSvcrRef></Ntry>"
             )
         })
         .collect();
-    let closing: u32 = (1..=25).sum();
-    let camt = format!(
+    let closing: u32 = amounts.sum();
+    format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\
-         <GrpHdr><MsgId>M1</MsgId><CreDtTm>2024-11-15T18:00:00</CreDtTm></GrpHdr><Stmt><Id>S1</Id>\
-         <CreDtTm>2024-11-15T18:00:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\
+         <GrpHdr><MsgId>M-{prefix}</MsgId><CreDtTm>2024-11-15T18:00:00</CreDtTm></GrpHdr><Stmt><Id>S-{prefix}</Id>\
+         <CreDtTm>2024-11-15T18:00:00</CreDtTm><Acct><Id><IBAN>{account}</IBAN></Id><Ccy>EUR</Ccy></Acct>\
          <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-11-01</Dt></Dt></Bal>\
          <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{closing}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-11-15</Dt></Dt></Bal>\
          {entries}</Stmt></BkToCstmrStmt></Document>"
-    );
+    )
+}
+
+const LEDGER_HEADER: &str = "id,date,amount,currency,reference,counterparty,description,settlement_no\n";
+
+#[test]
+fn reconcile_lists_the_first_open_entries_and_counts_the_rest() {
+    // 25 deposits and an empty ledger: every entry stays open.
     let dir = tempfile::tempdir().expect("temp dir");
     let (statement, ledger) = (dir.path().join("statement.xml"), dir.path().join("ledger.csv"));
-    std::fs::write(&statement, camt).expect("written");
-    std::fs::write(&ledger, "id,date,amount,currency,reference,counterparty,description,settlement_no\n").expect("written");
+    std::fs::write(&statement, deposits_statement("DE89370400440532013000", "E", 1..=25)).expect("written");
+    std::fs::write(&ledger, LEDGER_HEADER).expect("written");
     let out = bankrec(&["reconcile", "--statements", path(&statement), "--ledger", path(&ledger)]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("open: 25 bank"), "{stderr}");
     assert_eq!(stderr.lines().filter(|l| l.starts_with("  open bank entry ")).count(), 20, "{stderr}");
     assert!(stderr.contains("  open bank entry E01: "), "{stderr}");
-    assert!(stderr.contains("  ... and 5 more open bank entries (all of them in --json and the reports)"), "{stderr}");
+    assert!(stderr.contains("  ... and 5 more open bank entries (--json lists them all)"), "{stderr}");
+}
+
+#[test]
+fn reconcile_pairs_a_ledger_without_gl_column_on_any_of_several_accounts() {
+    // Two accounts and a ledger CSV without a GL column: its lines name no account, so they pair
+    // with entries of either, and the book side of the account that matched them agrees.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b, ledger) = (dir.path().join("a.xml"), dir.path().join("b.xml"), dir.path().join("ledger.csv"));
+    std::fs::write(&a, deposits_statement("DE89370400440532013000", "A", 1..=1)).expect("written");
+    std::fs::write(&b, deposits_statement("DE35370400440532013099", "B", 2..=3)).expect("written");
+    let lines = "L1,2024-11-04,1.00,EUR,,,,\nL2,2024-11-04,2.00,EUR,,,,\nL3,2024-11-04,3.00,EUR,,,,\n";
+    std::fs::write(&ledger, format!("{LEDGER_HEADER}{lines}")).expect("written");
+    let json = dir.path().join("out.json");
+    let args = ["--ledger", path(&ledger), "--json", path(&json), "--as-of", "2024-11-15"];
+    let out = bankrec(&[&["reconcile", "--statements", path(&a), path(&b)], &args[..]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("note: 3 ledger line(s) name no GL account and there are 2 bank accounts"), "{stderr}");
+    assert!(stderr.contains("matched 3 new"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(doc["unmatched_ledger"].as_array().map(Vec::len), Some(0), "{doc}");
+    // Each account's books hold the lines matched to its entries: nothing is left "not in books".
+    for (account, book) in [("DE89370400440532013000", "1.00"), ("DE35370400440532013099", "5.00")] {
+        let line = stderr.lines().find(|l| l.trim_start().starts_with(account)).unwrap_or_else(|| panic!("{account}: {stderr}"));
+        assert!(line.ends_with(&format!("book {book} -> adjusted {book} | difference 0.00")), "{line}");
+    }
 }

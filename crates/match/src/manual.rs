@@ -279,7 +279,10 @@ impl MatchBook {
     /// [`MatchBook::check_free`] for records added one after the other, in one pass over the book.
     fn check_free_all(&self, new: &[MatchRecord]) -> Result<(), MatchError> {
         let mut taken = Taken::default();
-        for r in self.records.iter().chain(new) {
+        for r in &self.records {
+            taken.hold(r);
+        }
+        for r in new {
             taken.admit(r)?;
         }
         Ok(())
@@ -511,23 +514,31 @@ struct Taken<'a> {
 impl<'a> Taken<'a> {
     /// Checks a record against those admitted before it, then admits it.
     fn admit(&mut self, r: &'a MatchRecord) -> Result<(), MatchError> {
-        if !self.ids.insert(&r.id) {
+        if self.ids.contains(r.id.as_str()) {
             return Err(MatchError::DuplicateRecord { id: r.id.clone() });
         }
-        if !r.is_active() {
-            return Ok(());
-        }
-        let members = || {
-            let bank = r.bank_entries.iter().map(|b| (EntrySide::Bank, b.as_str()));
-            bank.chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())))
-        };
         // All members are checked before any is taken: a record may name an entry twice.
-        if let Some((key, record)) = members().find_map(|key| self.held.get(&key).map(|record| (key, *record))) {
-            return Err(MatchError::AlreadyMatched { side: key.0, id: key.1.to_owned(), record: record.to_owned() });
+        let held = |key| self.held.get(&key).map(|record| (key, *record));
+        if let Some(((side, id), record)) = members(r).filter(|_| r.is_active()).find_map(held) {
+            return Err(MatchError::AlreadyMatched { side, id: id.to_owned(), record: record.to_owned() });
         }
-        self.held.extend(members().map(|key| (key, r.id.as_str())));
+        self.hold(r);
         Ok(())
     }
+
+    /// Takes a record's id and, when active, its members, unchecked (a record already in the book).
+    fn hold(&mut self, r: &'a MatchRecord) {
+        self.ids.insert(&r.id);
+        if r.is_active() {
+            self.held.extend(members(r).map(|key| (key, r.id.as_str())));
+        }
+    }
+}
+
+/// A record's bank and ledger entries.
+fn members(r: &MatchRecord) -> impl Iterator<Item = (EntrySide, &str)> {
+    let bank = r.bank_entries.iter().map(|b| (EntrySide::Bank, b.as_str()));
+    bank.chain(r.ledger_entries.iter().map(|l| (EntrySide::Ledger, l.as_str())))
 }
 
 #[cfg(test)]
@@ -591,5 +602,17 @@ mod tests {
         book.apply(&outcome(vec![record("m2", &["B2"], &["L2"]), record("m3", &["B3"], &["L3"])])).expect("free members");
         assert_eq!(book.records().len(), 3);
         assert_eq!(book.audit().len(), 2);
+    }
+
+    #[test]
+    fn apply_checks_only_the_new_records_of_a_book_read_from_json() {
+        // A stored book that holds B1 twice (never built through `from_parts`): a run that does not
+        // touch it is added as before; one that takes B1 is refused.
+        let stored = MatchBook { records: vec![record("m1", &["B1"], &[]), record("m2", &["B1"], &[])], audit: Vec::new() };
+        let json = serde_json::to_string(&stored).expect("json");
+        let mut book: MatchBook = serde_json::from_str(&json).expect("read back unchecked");
+        book.apply(&outcome(vec![record("m3", &["B2"], &[])])).expect("B2 is free");
+        let taken = book.apply(&outcome(vec![record("m4", &["B1"], &[])]));
+        assert!(matches!(taken, Err(MatchError::AlreadyMatched { side: EntrySide::Bank, .. })), "{taken:?}");
     }
 }

@@ -136,7 +136,10 @@ impl<'a> AccountLookup<'a> {
         let mut lookup = AccountLookup::default();
         for a in map.into_iter().flat_map(AccountMap::iter) {
             lookup.by_identifier.entry(a.identifier.as_str()).or_insert(a);
-            lookup.by_gl.entry(a.gl_account.code.as_str()).or_insert(a);
+            // An empty code names no GL account: lines without one stay tied to none ([`ledger_gl`]).
+            if !a.gl_account.code.is_empty() {
+                lookup.by_gl.entry(a.gl_account.code.as_str()).or_insert(a);
+            }
             lookup.by_id.insert(a.id.as_str(), a);
         }
         lookup

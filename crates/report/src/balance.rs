@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::error::ReportError;
 use crate::export::sealed::Sealed;
 use crate::export::Report;
-use crate::input::{bank_balance, ReportInput};
+use crate::input::{bank_balance, on_books_of, MatchIndex, ReportInput};
 use crate::table::{col, Column, Kind, ReportMeta, RowWriter, TableSource, TitleValue, Value};
 
 /// One account's bank and book balances.
@@ -64,15 +64,15 @@ impl BalanceComparison {
     /// Compares every account of the map as of `as_of`.
     pub fn build(input: &ReportInput<'_>, as_of: Date) -> Result<BalanceComparison, ReportError> {
         let mut rows = Vec::new();
+        let index = MatchIndex::new(input.match_records());
         for account in input.accounts().iter() {
             let bank = bank_balance(input, account, as_of);
             let mut book = account.opening_book_balance;
-            for l in input.ledger().iter().filter(|l| {
-                l.gl_account == account.gl_account.code
-                    && l.currency == account.currency
-                    && account.reconciliation_start <= l.date
-                    && l.date <= as_of
-            }) {
+            for l in input
+                .ledger()
+                .iter()
+                .filter(|l| on_books_of(l, account, input.accounts(), &index) && account.reconciliation_start <= l.date && l.date <= as_of)
+            {
                 book = book
                     .checked_add(l.signed_amount())
                     .ok_or_else(|| ReportError::Overflow { what: format!("book balance of {}", account.id) })?;

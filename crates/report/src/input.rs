@@ -175,6 +175,26 @@ impl<'a> MatchIndex<'a> {
     }
 }
 
+/// True when a ledger line is on an account's books (in the account currency): booked to the
+/// account's GL account; or, for a line that names no GL account (a ledger file without a GL
+/// column, read for several bank accounts, which the matching engine lets pair with any account),
+/// matched by an active record of this account, or, matched by none, when this is the only
+/// account in its currency. An unmatched line without a GL account where several accounts share
+/// its currency is on no account's books.
+pub(crate) fn on_books_of(line: &LedgerEntry, account: &BankAccount, accounts: &AccountMap, index: &MatchIndex<'_>) -> bool {
+    if line.currency != account.currency {
+        return false;
+    }
+    if !line.gl_account.is_empty() {
+        return line.gl_account == account.gl_account.code;
+    }
+    let records = index.for_ledger_entry(&line.id);
+    if records.is_empty() {
+        return accounts.iter().filter(|a| a.currency == line.currency).count() == 1;
+    }
+    records.iter().any(|r| r.account.as_deref().is_some_and(|a| a == account.id || a == account.identifier.as_str()))
+}
+
 /// Bank entries an account's reconciliation counts: booked, in the account currency.
 pub(crate) fn counts_for_balance(entry: &BankEntry, account: &BankAccount) -> bool {
     entry.status == EntryStatus::Booked && entry.currency == account.currency

@@ -35,7 +35,7 @@ use serde::Serialize;
 use crate::error::ReportError;
 use crate::export::sealed::Sealed;
 use crate::export::Report;
-use crate::input::{bank_balance, counts_for_balance, MatchIndex, ReportInput};
+use crate::input::{bank_balance, counts_for_balance, on_books_of, MatchIndex, ReportInput};
 use crate::table::{col, Column, Kind, ReportMeta, RowWriter, TableSource, TitleValue, Value};
 
 /// Which section of the reconciliation an outstanding item belongs to.
@@ -371,7 +371,7 @@ fn reconcile(
     let book: Vec<&LedgerEntry> = input
         .ledger()
         .iter()
-        .filter(|l| l.gl_account == account.gl_account.code && l.currency == account.currency && in_window(Some(l.date), start, as_of))
+        .filter(|l| on_books_of(l, account, input.accounts(), index) && in_window(Some(l.date), start, as_of))
         .collect();
     let bank_ids: HashMap<&str, &BankEntry> = bank.iter().map(|e| (e.id.as_str(), *e)).collect();
     let book_ids: HashMap<&str, &LedgerEntry> = book.iter().map(|l| (l.id.as_str(), *l)).collect();

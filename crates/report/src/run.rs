@@ -68,11 +68,13 @@ pub struct RunReports {
 impl RunReports {
     /// Builds every report.
     pub fn build(input: &ReportInput<'_>, options: &RunReportOptions) -> Result<RunReports, ReportError> {
+        let reconciliation = ReconciliationStatement::build(input, options.as_of, &options.reconciliation)?;
+        let balances = BalanceComparison::build(input, options.as_of)?;
         // Deposits and withdrawals are the rows of all transactions, read from the archive once.
         let transactions = TransactionHistory::build(input, HistoryKind::All, &options.history)?;
         Ok(RunReports {
-            reconciliation: ReconciliationStatement::build(input, options.as_of, &options.reconciliation)?,
-            balances: BalanceComparison::build(input, options.as_of)?,
+            reconciliation,
+            balances,
             deposits: transactions.narrowed(HistoryKind::Deposits),
             withdrawals: transactions.narrowed(HistoryKind::Withdrawals),
             transactions,

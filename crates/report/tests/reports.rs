@@ -292,6 +292,52 @@ fn reconciliation_matches_the_hand_worked_statement() {
 }
 
 #[test]
+fn ledger_lines_without_a_gl_account_count_on_the_account_that_matched_them() {
+    // The books of the scenario with no GL column: every line of GL 1200 names no account.
+    let reports = |s: &Scenario| {
+        let input = s.input();
+        let statement = ReconciliationStatement::build(&input, as_of(), &ReconciliationOptions::default()).expect("statement");
+        (statement, BalanceComparison::build(&input, as_of()).expect("balances"))
+    };
+    let untie = |s: &mut Scenario| {
+        for l in s.ledger.iter_mut().filter(|l| l.gl_account == "1200") {
+            l.gl_account = String::new();
+        }
+    };
+    // `main` is the only EUR account: matched lines count there by their records, the others
+    // by their currency; the revenue line (GL 4000) stays out. Nothing changes.
+    let tied = scenario();
+    let mut untied = scenario();
+    untie(&mut untied);
+    assert_eq!(reports(&untied), reports(&tied));
+
+    // A second EUR account: a line without a GL account that no record matched could be either
+    // account's, so it is on neither's books; matched lines stay on `main`.
+    let savings = BankAccount::new(
+        "savings",
+        AccountId::iban("DE89370400440532013000").expect("valid IBAN"),
+        Currency::EUR,
+        GlAccount::new("1220", "Savings"),
+        "1292",
+        date!(2024 - 01 - 01),
+    );
+    untied.accounts.insert(savings).expect("distinct GL account");
+    let (statement, balances) = reports(&untied);
+    let main = statement.accounts.iter().find(|a| a.account == "main").expect("main");
+    let in_books: Vec<&str> = main.items.iter().filter(|i| i.source_id.starts_with('L')).map(|i| i.source_id.as_str()).collect();
+    assert!(in_books.is_empty(), "unmatched lines L3 and L5 are on no account's books: {in_books:?}");
+    let (tied_statement, _) = reports(&tied);
+    let tied_main = tied_statement.accounts.iter().find(|a| a.account == "main").expect("main");
+    // L1 + L2 + L4 (matched) instead of all of GL 1200 in the window (L3 and L5 too).
+    assert_eq!(main.book_balance, tied_main.book_balance - d(30_000) + d(15_000));
+    let main_row = balances.rows.iter().find(|r| r.account == "main").expect("main row");
+    // The balance comparison: the opening balance and the matched L1, L2 and L4.
+    assert_eq!(main_row.book_balance, d(100_000) + d(50_000) - d(20_000) + d(10_000));
+    let savings_row = balances.rows.iter().find(|r| r.account == "savings").expect("savings row");
+    assert_eq!(savings_row.book_balance, Decimal::ZERO);
+}
+
+#[test]
 fn a_difference_is_shown_and_called_out() {
     let s = scenario();
     let options = ReconciliationOptions::default().with_account("main").with_bank_balance("main", d(140_000));
