@@ -218,6 +218,9 @@ impl ReconciliationState {
     // Runs a change on the match records and audit trail through the engine's MatchBook, which
     // checks that no entry ends up in two active matches.
     fn with_match_book<T>(&mut self, change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>) -> Result<T, Error> {
+        // Checked before the records are taken out: a state whose records do not hold together
+        // (edited by hand, say) is refused and kept as it was.
+        MatchBook::validate(&self.matches).map_err(|e| Error::Refused(e.to_string()))?;
         let mut book = MatchBook::from_parts(std::mem::take(&mut self.matches), std::mem::take(&mut self.audit))
             .map_err(|e| Error::Refused(e.to_string()))?;
         let result = change(&mut book).map_err(|e| Error::Refused(e.to_string()));
@@ -403,6 +406,24 @@ mod tests {
         state.save(&path).expect("save");
         assert_eq!(ReconciliationState::load(&path).expect("load"), state);
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn records_that_do_not_hold_together_are_refused_and_kept() {
+        let mut state = ReconciliationState::new();
+        state.add_account(&AllowAll, &Actor::new("admin", ["admin"]), account(), now()).expect("allowed");
+        state.import_statements([statement()]);
+        // Edited by hand: two active records hold the same bank entry.
+        let record = |id: &str| {
+            let mut r = MatchRecord::new(id, Currency::EUR, bankrec_model::MatchOrigin::Manual, now(), "anna");
+            r.bank_entries.push("R1".into());
+            r
+        };
+        state.matches = vec![record("m1"), record("m2")];
+        let before = state.clone();
+        assert!(matches!(state.reconcile(&RuleSet::default(), now()), Err(Error::Refused(_))));
+        assert!(matches!(state.unmatch(&AllowAll, &Actor::new("anna", ["clerk"]), "m1", None, now()), Err(Error::Refused(_))));
+        assert_eq!(state, before, "nothing lost");
     }
 
     #[test]

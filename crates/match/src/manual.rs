@@ -191,11 +191,15 @@ impl MatchBook {
     /// allocating part of it (partial payments); [`MatchBook::check_allocations`] checks that
     /// they stay within its open amount.
     pub fn from_parts(records: Vec<MatchRecord>, audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
-        let mut taken = Taken::default();
-        for r in &records {
-            taken.admit(r)?;
-        }
+        MatchBook::validate(&records)?;
         Ok(MatchBook { records, audit })
+    }
+
+    /// What [`MatchBook::from_parts`] checks, on borrowed records: a caller holding them can
+    /// check before giving them up.
+    pub fn validate(records: &[MatchRecord]) -> Result<(), MatchError> {
+        let mut taken = Taken::default();
+        records.iter().try_for_each(|r| taken.admit(r))
     }
 
     /// The records and the audit trail, taken out of the book (the inverse of
