@@ -219,7 +219,8 @@ impl ReconciliationState {
     // checks that no entry ends up in two active matches.
     fn with_match_book<T>(&mut self, change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>) -> Result<T, Error> {
         // Checked before the records are taken out: a state whose records do not hold together
-        // (edited by hand, say) is refused and kept as it was.
+        // (edited by hand, say) is refused and kept as it was. `from_parts` checks again; one
+        // pass over the records, small next to a run.
         MatchBook::validate(&self.matches).map_err(|e| Error::Refused(e.to_string()))?;
         let mut book = MatchBook::from_parts(std::mem::take(&mut self.matches), std::mem::take(&mut self.audit))
             .map_err(|e| Error::Refused(e.to_string()))?;
