@@ -175,9 +175,25 @@ impl AuditFilter {
 /// assert_eq!(book.audit().len(), 2);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BookParts")]
 pub struct MatchBook {
     records: Vec<MatchRecord>,
     audit: Vec<AuditEvent>,
+}
+
+/// A book as stored, checked by [`MatchBook::from_parts`] when read.
+#[derive(Deserialize)]
+struct BookParts {
+    records: Vec<MatchRecord>,
+    audit: Vec<AuditEvent>,
+}
+
+impl TryFrom<BookParts> for MatchBook {
+    type Error = MatchError;
+
+    fn try_from(parts: BookParts) -> Result<MatchBook, MatchError> {
+        MatchBook::from_parts(parts.records, parts.audit)
+    }
 }
 
 impl MatchBook {
@@ -609,12 +625,22 @@ mod tests {
     }
 
     #[test]
-    fn apply_checks_only_the_new_records_of_a_book_read_from_json() {
-        // A stored book that holds B1 twice (never built through `from_parts`): a run that does not
-        // touch it is added as before; one that takes B1 is refused.
-        let stored = MatchBook { records: vec![record("m1", &["B1"], &[]), record("m2", &["B1"], &[])], audit: Vec::new() };
-        let json = serde_json::to_string(&stored).expect("json");
-        let mut book: MatchBook = serde_json::from_str(&json).expect("read back unchecked");
+    fn a_stored_book_is_checked_when_read() {
+        let valid = MatchBook::from_parts(vec![record("m1", &["B1"], &[]), record("m2", &["B2"], &[])], Vec::new()).expect("valid");
+        let json = serde_json::to_string(&valid).expect("json");
+        assert_eq!(serde_json::from_str::<MatchBook>(&json).expect("valid book"), valid);
+        // Two active records holding B1, as a hand-edited file might.
+        let invalid = MatchBook { records: vec![record("m1", &["B1"], &[]), record("m2", &["B1"], &[])], audit: Vec::new() };
+        let json = serde_json::to_string(&invalid).expect("json");
+        let err = serde_json::from_str::<MatchBook>(&json).expect_err("B1 twice");
+        assert!(err.to_string().contains("B1"), "{err}");
+    }
+
+    #[test]
+    fn apply_checks_only_the_new_records_of_a_book() {
+        // A book that holds B1 twice (built in this module, past the checks): a run that does not
+        // touch B1 is added; one that takes it is refused.
+        let mut book = MatchBook { records: vec![record("m1", &["B1"], &[]), record("m2", &["B1"], &[])], audit: Vec::new() };
         book.apply(&outcome(vec![record("m3", &["B2"], &[])])).expect("B2 is free");
         let taken = book.apply(&outcome(vec![record("m4", &["B1"], &[])]));
         assert!(matches!(taken, Err(MatchError::AlreadyMatched { side: EntrySide::Bank, .. })), "{taken:?}");
