@@ -203,46 +203,54 @@ impl ReconciliationState {
     /// the open items, keeping every earlier match. New records and their audit events are added
     /// to the state; the outcome (with proposals and what stays open) is returned.
     pub fn reconcile(&mut self, rules: &RuleSet, now: Timestamp) -> Result<MatchOutcome, Error> {
-        let bank: Vec<BankEntry> = self.archive.entries().cloned().collect();
-        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
-        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
+        // Lent by reference: copying every entry for the run doubled the memory a run needs.
+        let bank: Vec<&BankEntry> = self.archive.entries().collect();
+        let ledger: Vec<&LedgerEntry> = self.ledger.values().collect();
+        let items: Vec<&OpenItem> = self.open_items.values().collect();
         let mut input = MatchInput::new(&bank, &ledger, &items).with_existing(&self.matches);
         if !self.accounts.is_empty() {
             input = input.with_accounts(&self.accounts);
         }
         let outcome = Matcher::new(rules.clone()).run(&input, now).map_err(|e| Error::Refused(e.to_string()))?;
-        self.with_match_book(|book| book.apply(&outcome))?;
+        Self::with_match_book(&mut self.matches, &mut self.audit, |book| book.apply(&outcome))?;
         Ok(outcome)
     }
 
     // Runs a change on the match records and audit trail through the engine's MatchBook, which
     // checks that no entry ends up in two active matches.
-    fn with_match_book<T>(&mut self, change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>) -> Result<T, Error> {
+    // The state's records and audit trail are passed as fields, so that the change may borrow
+    // the rest of the state (the entries it matches).
+    fn with_match_book<T>(
+        matches: &mut Vec<MatchRecord>,
+        audit: &mut Vec<AuditEvent>,
+        change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>,
+    ) -> Result<T, Error> {
         // Checked before the records are taken out: a state whose records do not hold together
         // (edited by hand, say) is refused and kept as it was. `from_parts` checks again; one
         // pass over the records, small next to a run.
-        MatchBook::validate(&self.matches).map_err(|e| Error::Refused(e.to_string()))?;
-        let mut book = MatchBook::from_parts(std::mem::take(&mut self.matches), std::mem::take(&mut self.audit))
-            .map_err(|e| Error::Refused(e.to_string()))?;
+        MatchBook::validate(matches).map_err(|e| Error::Refused(e.to_string()))?;
+        let mut book = MatchBook::from_parts(std::mem::take(matches), std::mem::take(audit)).map_err(|e| Error::Refused(e.to_string()))?;
         let result = change(&mut book).map_err(|e| Error::Refused(e.to_string()));
-        (self.matches, self.audit) = book.into_parts();
+        (*matches, *audit) = book.into_parts();
         result
     }
 
     /// Matches a selection by hand (permission [`Action::ManualMatch`]); returns the record id.
     pub fn match_manually(&mut self, policy: &dyn Policy, actor: &Actor, request: &ManualMatch, now: Timestamp) -> Result<String, Error> {
         self.authorize(policy, actor, Action::ManualMatch, now)?;
-        let bank: Vec<BankEntry> = self.archive.entries().cloned().collect();
-        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
-        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
-        let accounts = (!self.accounts.is_empty()).then(|| self.accounts.clone());
-        self.with_match_book(|book| book.match_manually(request, &bank, &ledger, &items, accounts.as_ref(), &actor.name, now))
+        let bank: Vec<&BankEntry> = self.archive.entries().collect();
+        let ledger: Vec<&LedgerEntry> = self.ledger.values().collect();
+        let items: Vec<&OpenItem> = self.open_items.values().collect();
+        let accounts = (!self.accounts.is_empty()).then_some(&self.accounts);
+        Self::with_match_book(&mut self.matches, &mut self.audit, |book| {
+            book.match_manually(request, &bank, &ledger, &items, accounts, &actor.name, now)
+        })
     }
 
     /// Cancels a match (permission [`Action::Unmatch`]): both sides are open again.
     pub fn unmatch(&mut self, policy: &dyn Policy, actor: &Actor, record: &str, reason: Option<&str>, now: Timestamp) -> Result<(), Error> {
         self.authorize(policy, actor, Action::Unmatch, now)?;
-        self.with_match_book(|book| book.unmatch(record, &actor.name, now, reason))
+        Self::with_match_book(&mut self.matches, &mut self.audit, |book| book.unmatch(record, &actor.name, now, reason))
     }
 
     fn account_of(&self, entry: &BankEntry) -> Result<BankAccount, Error> {

@@ -19,6 +19,7 @@ use crate::posting::PostingProposal;
 use crate::prepare::{
     bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Labels, Names,
 };
+use crate::records::Records;
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit, SharedComponents};
 
@@ -37,11 +38,11 @@ pub const ENGINE_ACTOR: &str = "engine";
 #[non_exhaustive]
 pub struct MatchInput<'a> {
     /// Bank entries; only booked entries are matched.
-    pub bank_entries: &'a [BankEntry],
+    pub bank_entries: Records<'a, BankEntry>,
     /// Ledger entries.
-    pub ledger_entries: &'a [LedgerEntry],
+    pub ledger_entries: Records<'a, LedgerEntry>,
     /// Open items; settled ones (open amount zero) are skipped.
-    pub open_items: &'a [OpenItem],
+    pub open_items: Records<'a, OpenItem>,
     /// Existing match records; members of active ones are left alone.
     pub existing: &'a [MatchRecord],
     /// The bank accounts, when known: a bank entry then only matches ledger lines on its GL
@@ -53,9 +54,21 @@ pub struct MatchInput<'a> {
 }
 
 impl<'a> MatchInput<'a> {
-    /// Input without existing matches or account map.
-    pub fn new(bank_entries: &'a [BankEntry], ledger_entries: &'a [LedgerEntry], open_items: &'a [OpenItem]) -> MatchInput<'a> {
-        MatchInput { bank_entries, ledger_entries, open_items, existing: &[], accounts: None, threads: 0 }
+    /// Input without existing matches or account map. Each side is a slice of records or of
+    /// references to records kept elsewhere ([`Records`]).
+    pub fn new(
+        bank_entries: impl Into<Records<'a, BankEntry>>,
+        ledger_entries: impl Into<Records<'a, LedgerEntry>>,
+        open_items: impl Into<Records<'a, OpenItem>>,
+    ) -> MatchInput<'a> {
+        MatchInput {
+            bank_entries: bank_entries.into(),
+            ledger_entries: ledger_entries.into(),
+            open_items: open_items.into(),
+            existing: &[],
+            accounts: None,
+            threads: 0,
+        }
     }
 
     /// Sets the existing match records.
@@ -265,8 +278,8 @@ impl Matcher {
 
         let mut unmatched_bank: Vec<Unmatched> = Vec::new();
         let mut open_bank: Vec<&BankEntry> = Vec::with_capacity(bank_order.len());
-        for &i in &bank_order {
-            let e = &input.bank_entries[i];
+        // The orders are positions of the records they were made from: `get` finds every one.
+        for e in bank_order.iter().filter_map(|&i| input.bank_entries.get(i)) {
             if taken_bank.contains(e.id.as_str()) {
                 continue;
             }
@@ -288,10 +301,10 @@ impl Matcher {
             open_bank.retain(|&e| !paired.contains(&std::ptr::from_ref(e)));
         }
         let ledger: Vec<&LedgerEntry> =
-            ledger_order.iter().map(|&i| &input.ledger_entries[i]).filter(|l| !taken_ledger.contains(l.id.as_str())).collect();
+            ledger_order.iter().filter_map(|&i| input.ledger_entries.get(i)).filter(|l| !taken_ledger.contains(l.id.as_str())).collect();
         let items: Vec<(&OpenItem, Decimal)> = item_order
             .iter()
-            .map(|&i| &input.open_items[i])
+            .filter_map(|&i| input.open_items.get(i))
             .map(|it| (it, it.open_amount.saturating_sub(allocated.get(it.id.as_str()).copied().unwrap_or_default())))
             .filter(|(_, remaining)| *remaining > Decimal::ZERO)
             .collect();

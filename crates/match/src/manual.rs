@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{record_id, MatchOutcome};
 use crate::error::{EntrySide, MatchError};
 use crate::prepare::ledger_gl;
+use crate::records::Records;
 
 /// A difference carried to a named account in a manual match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -322,18 +323,20 @@ impl MatchBook {
     /// minus the allocations of active records: an item can be paid in parts), one account (bank
     /// entries selected alone, such as a reversal or the two legs of a transfer, may sit on
     /// several of the company's own accounts in the map), one currency, and the sides summing to the same amount or the difference carried by the
-    /// adjustment. Returns the new record's id.
+    /// adjustment. Returns the new record's id. Each side is a slice of records or of references
+    /// to records kept elsewhere ([`Records`]).
     #[allow(clippy::too_many_arguments)]
-    pub fn match_manually(
+    pub fn match_manually<'a>(
         &mut self,
         request: &ManualMatch,
-        bank_entries: &[BankEntry],
-        ledger_entries: &[LedgerEntry],
-        open_items: &[OpenItem],
+        bank_entries: impl Into<Records<'a, BankEntry>>,
+        ledger_entries: impl Into<Records<'a, LedgerEntry>>,
+        open_items: impl Into<Records<'a, OpenItem>>,
         accounts: Option<&AccountMap>,
         actor: &str,
         now: Timestamp,
     ) -> Result<String, MatchError> {
+        let (bank_entries, ledger_entries, open_items) = (bank_entries.into(), ledger_entries.into(), open_items.into());
         // Bank entries alone clear each other (a reversal, the two legs of a transfer between own
         // accounts) when there are at least two of them and they sum to zero.
         let bank_only = request.ledger_entries.is_empty() && request.open_items.is_empty();

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use bankrec_match::{
     auto_find, AuditFilter, EntrySide, FindCondition, ManualAdjustment, ManualMatch, MatchBook, MatchError, MatchInput, MatchOutcome,
-    Matcher, ReconcileSummary, RuleSet, Selected,
+    Matcher, ReconcileSummary, Records, RuleSet, Selected,
 };
 use bankrec_model::{
     AccountId, AccountMap, AdjustmentKind, AuditAction, BankAccount, BankEntry, BankTxCode, Currency, Date, Decimal, Direction,
@@ -561,4 +561,20 @@ fn ledger_lines_without_a_gl_account_may_pair_on_any_account() {
     book.match_manually(&ManualMatch::new().bank("B2").ledger("L2"), &entries, &lines, &[], Some(&map), "anna", now()).expect("untied");
     let err = book.match_manually(&ManualMatch::new().bank("B3").ledger("L3"), &entries, &lines, &[], Some(&map), "anna", now());
     assert!(matches!(err, Err(MatchError::AccountMismatch { .. })), "{err:?}");
+}
+
+#[test]
+fn records_lent_by_reference_give_the_outcome_of_slices() {
+    let s = Scenario::generate(&ScenarioConfig::new(11, 600));
+    let matcher = Matcher::new(RuleSet::default());
+    let sliced =
+        matcher.run(&MatchInput::new(&s.bank_entries, &s.ledger_entries, &s.open_items).with_accounts(s.accounts()), now()).expect("valid");
+    // References in another order, as a map or an archive would lend them.
+    let bank: Vec<&BankEntry> = s.bank_entries.iter().rev().collect();
+    let ledger: Vec<&LedgerEntry> = s.ledger_entries.iter().rev().collect();
+    let items: Vec<&OpenItem> = s.open_items.iter().rev().collect();
+    let lent = MatchInput::new(&bank, &ledger, &items).with_accounts(s.accounts());
+    assert!(matches!(lent.bank_entries, Records::Refs(_)));
+    assert_eq!(matcher.run(&lent, now()).expect("valid"), sliced);
+    assert!(!sliced.matches.is_empty());
 }
