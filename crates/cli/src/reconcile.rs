@@ -123,7 +123,7 @@ pub(crate) fn load_into(state: &mut ReconciliationState, inputs: &RunInputs<'_>)
             opts = opts.gl_account(code);
         }
         let entries = collect(load_ledger(path, &opts), inputs.lenient, &mut loaded)?;
-        let untied = entries.iter().filter(|l| l.gl_account.is_empty()).count();
+        let untied = entries.iter().filter(|l| l.gl_account_code().is_none()).count();
         if untied > 0 && state.accounts.len() > 1 {
             eprintln!(
                 "note: {untied} ledger line(s) name no GL account and there are {} bank accounts: they may pair with entries of any \

@@ -25,7 +25,7 @@ pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
 use crate::name::normalized_name_similarity;
-use crate::prepare::{ledger_gl, BankView, BookView, Labels, NameId, Names};
+use crate::prepare::{BankView, BookView, Labels, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
@@ -283,7 +283,7 @@ impl<'a> Run<'a, '_> {
         debug_assert_eq!(fits, {
             let (bv, c) = (&self.bank[b], &self.book[k]);
             let (ledger_gl, item_account) = match c.rec {
-                Rec::Ledger(l) => (ledger_gl(l), None),
+                Rec::Ledger(l) => (l.gl_account_code(), None),
                 Rec::Item(i) => (None, i.bank_account.as_deref()),
             };
             book_admissible_for(bv.e, bv.account_id(), bv.gl(), c.currency, c.signed, ledger_gl, item_account)
@@ -496,7 +496,7 @@ impl<'a> Run<'a, '_> {
                 .filter(|&k| {
                     let c = &self.book[k];
                     let fits = match c.rec {
-                        Rec::Ledger(l) => ledger_gl(l).is_none_or(|gl| v.gl().is_none_or(|bank| bank == gl)),
+                        Rec::Ledger(l) => l.gl_account_code().is_none_or(|gl| v.gl().is_none_or(|bank| bank == gl)),
                         Rec::Item(_) => v.gl().is_none(),
                     };
                     c.currency == v.e.currency && fits

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{record_id, MatchOutcome};
 use crate::error::{EntrySide, MatchError};
-use crate::prepare::ledger_gl;
 use crate::records::Records;
 
 /// A difference carried to a named account in a manual match.
@@ -427,7 +426,7 @@ impl MatchBook {
             }
             if let Some(m) = mapped {
                 // A line without a GL account is tied to none (as in the engine).
-                if ledger_gl(l).is_some_and(|code| code != m.gl_account.code) {
+                if l.gl_account_code().is_some_and(|code| code != m.gl_account.code) {
                     return Err(MatchError::AccountMismatch {
                         side: EntrySide::Ledger,
                         id: l.id.clone(),

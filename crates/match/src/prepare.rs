@@ -136,7 +136,8 @@ impl<'a> AccountLookup<'a> {
         let mut lookup = AccountLookup::default();
         for a in map.into_iter().flat_map(AccountMap::iter) {
             lookup.by_identifier.entry(a.identifier.as_str()).or_insert(a);
-            // An empty code names no GL account: lines without one stay tied to none ([`ledger_gl`]).
+            // An empty code names no GL account: lines without one stay tied to none
+            // (`LedgerEntry::gl_account_code`).
             if !a.gl_account.code.is_empty() {
                 lookup.by_gl.entry(a.gl_account.code.as_str()).or_insert(a);
             }
@@ -285,13 +286,6 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
         settlement: settlement_key(entry.settlement_number.as_deref()),
         account,
     }
-}
-
-/// The GL account a ledger line is booked to, `None` when it names none (a ledger file without a
-/// GL column read for several bank accounts): such a line is tied to no bank account, and any
-/// account of its currency may match it.
-pub(crate) fn ledger_gl(entry: &LedgerEntry) -> Option<&str> {
-    (!entry.gl_account.is_empty()).then_some(entry.gl_account.as_str())
 }
 
 pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BookView<'a> {

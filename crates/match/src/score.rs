@@ -7,7 +7,7 @@ use bankrec_model::{Decimal, ScoreComponent};
 use rustc_hash::FxHashMap;
 
 use crate::name::normalized_name_similarity;
-use crate::prepare::{ledger_gl, BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
+use crate::prepare::{BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
 use crate::reference::RefKey;
 use crate::reference::ReferenceKind;
 use crate::rules::{DateField, ReferenceCondition, Rule};
@@ -216,10 +216,10 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
                 // The line must be booked to the bank account's GL code. The view names the account
                 // booked to the line's code: the same account (by address, the common case) or one
                 // with the same code agrees; a line whose code the view could not place is compared
-                // as written; a line without a code is tied to no account ([`ledger_gl`]).
+                // as written; a line without a code is tied to no account (`LedgerEntry::gl_account_code`).
                 let agrees = match c.owner {
                     Some(o) => std::ptr::eq(o, account) || o.gl_account.code == account.gl_account.code,
-                    None => ledger_gl(l).is_none_or(|code| code == account.gl_account.code),
+                    None => l.gl_account_code().is_none_or(|code| code == account.gl_account.code),
                 };
                 if !agrees {
                     return None;

@@ -102,6 +102,21 @@ impl LedgerEntry {
         self
     }
 
+    /// The GL account code, `None` when the line names none (a ledger file without a GL column,
+    /// read for several bank accounts): such a line is tied to no bank account.
+    ///
+    /// ```
+    /// use bankrec_model::{Currency, Decimal, LedgerEntry};
+    /// use time::macros::date;
+    /// let mut line = LedgerEntry::new("L1", date!(2024-03-01), "1020", Decimal::ONE, Currency::EUR);
+    /// assert_eq!(line.gl_account_code(), Some("1020"));
+    /// line.gl_account.clear();
+    /// assert_eq!(line.gl_account_code(), None);
+    /// ```
+    pub fn gl_account_code(&self) -> Option<&str> {
+        (!self.gl_account.is_empty()).then_some(self.gl_account.as_str())
+    }
+
     /// The signed amount: deposits positive, withdrawals negative.
     pub fn signed_amount(&self) -> Decimal {
         self.direction.signed(self.amount)

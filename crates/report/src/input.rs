@@ -185,8 +185,8 @@ pub(crate) fn on_books_of(line: &LedgerEntry, account: &BankAccount, accounts: &
     if line.currency != account.currency {
         return false;
     }
-    if !line.gl_account.is_empty() {
-        return line.gl_account == account.gl_account.code;
+    if let Some(code) = line.gl_account_code() {
+        return code == account.gl_account.code;
     }
     let records = index.for_ledger_entry(&line.id);
     if records.is_empty() {

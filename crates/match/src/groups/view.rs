@@ -6,7 +6,7 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::prepare::{ledger_gl, BankView, BookRecord, BookView, NameId};
+use crate::prepare::{BankView, BookRecord, BookView, NameId};
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs, MIN_REFERENCE_LEN};
 
 /// A bank entry ready to group.
@@ -263,7 +263,7 @@ impl AccountKeys {
     /// view.
     pub(super) fn book_fit(&mut self, rec: Rec<'_>, currency: Currency, open: Decimal, signed: Decimal) -> BookFit {
         let (gl, account) = match rec {
-            Rec::Ledger(l) => (self.add(ledger_gl(l)), ABSENT),
+            Rec::Ledger(l) => (self.add(l.gl_account_code()), ABSENT),
             Rec::Item(i) => (ABSENT, self.add(i.bank_account.as_deref())),
         };
         BookFit { open, currency, zero: signed.is_zero(), negative: signed.is_sign_negative(), gl, account }
