@@ -225,11 +225,9 @@ impl ReconciliationState {
         audit: &mut Vec<AuditEvent>,
         change: impl FnOnce(&mut MatchBook) -> Result<T, bankrec_match::MatchError>,
     ) -> Result<T, Error> {
-        // Checked before the records are taken out: a state whose records do not hold together
-        // (edited by hand, say) is refused and kept as it was. `from_parts` checks again; one
-        // pass over the records, small next to a run.
-        MatchBook::validate(matches).map_err(|e| Error::Refused(e.to_string()))?;
-        let mut book = MatchBook::from_parts(std::mem::take(matches), std::mem::take(audit)).map_err(|e| Error::Refused(e.to_string()))?;
+        // Taken only when they hold together: a state whose records do not (edited by hand, say)
+        // is refused and kept as it was.
+        let mut book = MatchBook::take_parts(matches, audit).map_err(|e| Error::Refused(e.to_string()))?;
         let result = change(&mut book).map_err(|e| Error::Refused(e.to_string()));
         (*matches, *audit) = book.into_parts();
         result

@@ -206,16 +206,17 @@ impl MatchBook {
     /// entry is in two active records. An open item may be in several active records, each
     /// allocating part of it (partial payments); [`MatchBook::check_allocations`] checks that
     /// they stay within its open amount.
-    pub fn from_parts(records: Vec<MatchRecord>, audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
-        MatchBook::validate(&records)?;
-        Ok(MatchBook { records, audit })
+    pub fn from_parts(mut records: Vec<MatchRecord>, mut audit: Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
+        MatchBook::take_parts(&mut records, &mut audit)
     }
 
-    /// What [`MatchBook::from_parts`] checks, on borrowed records: a caller holding them can
-    /// check before giving them up.
-    pub fn validate(records: &[MatchRecord]) -> Result<(), MatchError> {
+    /// [`MatchBook::from_parts`] on records the caller keeps: they are checked where they lie and
+    /// taken (with the audit trail) only when they hold together, so on an error the caller still
+    /// has them.
+    pub fn take_parts(records: &mut Vec<MatchRecord>, audit: &mut Vec<AuditEvent>) -> Result<MatchBook, MatchError> {
         let mut taken = Taken::default();
-        records.iter().try_for_each(|r| taken.admit(r))
+        records.iter().try_for_each(|r| taken.admit(r))?;
+        Ok(MatchBook { records: std::mem::take(records), audit: std::mem::take(audit) })
     }
 
     /// The records and the audit trail, taken out of the book (the inverse of
@@ -600,6 +601,10 @@ mod tests {
         assert_eq!(repeated, Err(MatchError::DuplicateRecord { id: "m1".into() }));
         let twice = MatchBook::from_parts(vec![record("m1", &["B1"], &["L1"]), record("m2", &["B2"], &["L1"])], Vec::new());
         assert_eq!(twice, Err(MatchError::AlreadyMatched { side: EntrySide::Ledger, id: "L1".into(), record: "m1".into() }));
+        // Checked where they lie: refused records stay with the caller.
+        let mut records = vec![record("m1", &["B1"], &["L1"]), record("m2", &["B2"], &["L1"])];
+        assert!(MatchBook::take_parts(&mut records, &mut Vec::new()).is_err());
+        assert_eq!(records.len(), 2);
     }
 
     #[test]
