@@ -335,8 +335,9 @@ impl Matcher {
         // By address, as above.
         let open_now: Vec<&BankEntry> = open_bank.iter().copied().filter(|&e| still_open.contains(&std::ptr::from_ref(e))).collect();
         let transfers = match_transfers(&self.rules.pairs().transfers, &open_now, input.accounts, now, &is_used);
-        let pair_records: Vec<MatchRecord> = reversals.records.into_iter().chain(transfers.records).collect();
-        let paired: HashSet<&str> = pair_records.iter().flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
+        let (reversal_records, transfer_records) = (reversals.records, transfers.records);
+        let paired: HashSet<&str> =
+            reversal_records.iter().chain(&transfer_records).flat_map(|r| r.bank_entries.iter().map(String::as_str)).collect();
         unmatched_bank.retain(|u| !paired.contains(u.id.as_str()));
         proposals.retain(|p| !paired.contains(p.bank_entry.as_str()));
         let pair_proposals: Vec<PairProposal> = reversals.proposals.into_iter().chain(transfers.proposals).collect();
@@ -365,7 +366,10 @@ impl Matcher {
         }
 
         drop(paired);
-        matches.extend(pair_records);
+        // Reversals first and transfers last, where their rules sort: appended at the end, the
+        // reversals would displace every record of the sort below.
+        matches.splice(0..0, reversal_records);
+        matches.extend(transfer_records);
         self.sort_records(&mut matches);
         proposals.sort_by(|a, b| a.bank_entry.cmp(&b.bank_entry));
         unmatched_bank.sort_by(|a, b| a.id.cmp(&b.id));
