@@ -25,7 +25,7 @@ fn templates() -> Vec<HistoryRow> {
             let dir = if i % 3 == 0 { Direction::Debit } else { Direction::Credit };
             let mut e = BankEntry::new(iban.clone(), Decimal::new(1234, 2), Currency::EUR, dir, Some(date!(2024 - 01 - 01)));
             e.transaction.counterparty = Some(Party { name: Some(format!("Customer {i} GmbH")), ..Party::default() });
-            e.transaction.refs.end_to_end_id = Some(format!("E2E-2024-{i:05}"));
+            e.transaction.refs.set(bankrec::TransactionRefKind::EndToEndId, format!("E2E-2024-{i:05}"));
             e.transaction.remittance.unstructured.push(format!("Invoice RE-{i:06} thank you"));
             e.acct_svcr_ref = Some(format!("BANKREF{i:08}"));
             let mut row = HistoryRow::from_entry(&e).with_account(&account);

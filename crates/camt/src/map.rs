@@ -8,7 +8,7 @@ use std::str::FromStr;
 use bankrec_model::{
     AccountId, AmountDetails, Balance, BalanceKind, BankEntry, BankTxCode, Batch, Bic, Charge, CreditorReference, Currency, Direction,
     EntryStatus, ErrorCode, ExchangeRate, ImportError, Money, Party, ReferredDocument, Remittance, Severity, Statement, StatementKind,
-    Timestamp, Transaction, TransactionDetail, TransactionRefs,
+    Timestamp, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
 };
 use rust_decimal::Decimal;
 use time::Date;
@@ -378,19 +378,11 @@ fn amount_details(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Resul
 
 fn refs(t: &Tree, id: NodeId) -> TransactionRefs {
     let Some(r) = t.child(id, "Refs") else { return TransactionRefs::default() };
-    let get = |name: &str| owned(t, r, &[name]);
-    TransactionRefs {
-        end_to_end_id: get("EndToEndId").filter(|v| !bankrec_model::is_placeholder_reference(v)),
-        instruction_id: get("InstrId"),
-        mandate_id: get("MndtId"),
-        transaction_id: get("TxId"),
-        payment_info_id: get("PmtInfId"),
-        message_id: get("MsgId"),
-        acct_svcr_ref: get("AcctSvcrRef"),
-        uetr: get("UETR"),
-        cheque_number: get("ChqNb"),
-        clearing_ref: get("ClrSysRef"),
-    }
+    TransactionRefKind::ALL
+        .into_iter()
+        .filter_map(|kind| Some((kind, owned(t, r, &[kind.xml_tag()])?)))
+        .filter(|(kind, v)| *kind != TransactionRefKind::EndToEndId || !bankrec_model::is_placeholder_reference(v))
+        .collect()
 }
 
 fn remittance(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Remittance, CamtError> {

@@ -231,7 +231,7 @@ fn expected_json_facts_hold() {
                 assert_eq!(lines.len(), refs.len(), "{rel}");
                 for (tx, expected) in lines.iter().zip(refs) {
                     let expected = expected.as_str().expect("ref");
-                    let candidates: Vec<&str> = [tx.refs.end_to_end_id.as_deref(), tx.refs.instruction_id.as_deref()]
+                    let candidates: Vec<&str> = [tx.refs.end_to_end_id(), tx.refs.get(bankrec_model::TransactionRefKind::InstructionId)]
                         .into_iter()
                         .flatten()
                         .chain(tx.remittance.creditor_refs.iter().map(|r| r.reference.as_str()))

@@ -13,7 +13,9 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::OnceCell;
 
-use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, EntryStatus, MatchOrigin, MatchRecord, Timestamp};
+use bankrec_model::{
+    AccountId, AccountMap, BankAccount, BankEntry, Currency, EntryStatus, MatchOrigin, MatchRecord, Timestamp, TransactionRefKind,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{record_id, ENGINE_ACTOR};
@@ -679,15 +681,15 @@ impl std::fmt::Display for RefKind {
 fn identity_refs(e: &BankEntry) -> Vec<(RefKind, String)> {
     let r = &e.transaction.refs;
     let given = [
-        (RefKind::EndToEnd, r.end_to_end_id.as_deref()),
-        (RefKind::Instruction, r.instruction_id.as_deref()),
-        (RefKind::Transaction, r.transaction_id.as_deref()),
-        (RefKind::Uetr, r.uetr.as_deref()),
-        (RefKind::Servicer, r.acct_svcr_ref.as_deref()),
+        (RefKind::EndToEnd, r.end_to_end_id()),
+        (RefKind::Instruction, r.get(TransactionRefKind::InstructionId)),
+        (RefKind::Transaction, r.get(TransactionRefKind::TransactionId)),
+        (RefKind::Uetr, r.get(TransactionRefKind::Uetr)),
+        (RefKind::Servicer, r.get(TransactionRefKind::AcctSvcrRef)),
         (RefKind::Servicer, e.acct_svcr_ref.as_deref()),
-        (RefKind::PaymentInfo, r.payment_info_id.as_deref()),
+        (RefKind::PaymentInfo, r.get(TransactionRefKind::PaymentInfoId)),
         (RefKind::PaymentInfo, e.batch.as_ref().and_then(|b| b.payment_info_id.as_deref())),
-        (RefKind::Mandate, r.mandate_id.as_deref()),
+        (RefKind::Mandate, r.get(TransactionRefKind::MandateId)),
     ];
     let mut out: Vec<(RefKind, String)> = Vec::new();
     for (kind, text) in given {

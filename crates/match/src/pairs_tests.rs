@@ -3,7 +3,7 @@
 
 use bankrec_model::{
     AccountId, AccountMap, BankAccount, BankEntry, BankTxCode, Batch, Currency, Date, Decimal, Direction, GlAccount, MatchOrigin, Money,
-    Party, Timestamp, TransactionDetail,
+    Party, Timestamp, TransactionDetail, TransactionRefKind,
 };
 use proptest::prelude::*;
 use time::macros::date;
@@ -44,7 +44,7 @@ fn paying(mut e: BankEntry, account: &str) -> BankEntry {
 }
 
 fn e2e(mut e: BankEntry, id: &str) -> BankEntry {
-    e.transaction.refs.end_to_end_id = Some(id.into());
+    e.transaction.refs.set(TransactionRefKind::EndToEndId, id);
     e
 }
 
@@ -241,13 +241,13 @@ fn a_reversed_batch_pairs_with_the_batch_amount() {
             direction: Some(Direction::Debit),
             transaction: Default::default(),
         };
-        d.transaction.refs.end_to_end_id = Some((*e2e_id).into());
+        d.transaction.refs.set(TransactionRefKind::EndToEndId, *e2e_id);
         d.transaction.counterparty = Some(Party { name: Some(format!("Employee {i}")), ..Party::default() });
         batch.details.push(d);
     }
     let single = entry("PAY-1", A, -100_000, date!(2024 - 03 - 25));
     let mut rev = reversed(entry("REV-SAL", A, 300_000, date!(2024 - 03 - 26)));
-    rev.transaction.refs.payment_info_id = Some("PMTINF-SAL-03".into());
+    rev.transaction.refs.set(TransactionRefKind::PaymentInfoId, "PMTINF-SAL-03");
     let out = run(&[single, batch, rev]);
     assert_eq!(ids(&out), [["SAL-03", "REV-SAL"]]);
     assert!(out.records[0].reasons.iter().any(|r| r.contains("same payment information id PMTINFSAL3")), "{:?}", out.records[0].reasons);

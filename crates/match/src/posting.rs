@@ -21,7 +21,7 @@ use std::fmt;
 
 use bankrec_model::{
     propose_slip, AccountMap, BankAccount, BankEntry, BankTxCode, Currency, Date, Decimal, Direction, EntryStatus, GlAccount, ModelError,
-    ProposedSlip, Transaction,
+    ProposedSlip, Transaction, TransactionRefKind,
 };
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -389,13 +389,13 @@ fn text_fields<'a>(t: &'a Transaction, out: &mut Vec<Field<'a>>) {
 fn reference_fields<'a>(t: &'a Transaction, out: &mut Vec<Field<'a>>) {
     let r = &t.refs;
     let ids = [
-        ("end-to-end id", &r.end_to_end_id),
-        ("bank reference", &r.acct_svcr_ref),
-        ("instruction id", &r.instruction_id),
-        ("transaction id", &r.transaction_id),
-        ("mandate id", &r.mandate_id),
+        ("end-to-end id", TransactionRefKind::EndToEndId),
+        ("bank reference", TransactionRefKind::AcctSvcrRef),
+        ("instruction id", TransactionRefKind::InstructionId),
+        ("transaction id", TransactionRefKind::TransactionId),
+        ("mandate id", TransactionRefKind::MandateId),
     ];
-    out.extend(ids.into_iter().filter_map(|(what, v)| v.as_deref().map(|v| (what, v))));
+    out.extend(ids.into_iter().filter_map(|(what, kind)| r.get(kind).map(|v| (what, v))));
     out.extend(t.remittance.creditor_refs.iter().map(|c| ("creditor reference", c.reference.as_str())));
     out.extend(t.remittance.documents.iter().map(|d| ("referred document", d.number.as_str())));
 }
@@ -991,7 +991,7 @@ mod tests {
         }
         // References are not texts.
         let mut e = entry("E", -795);
-        e.transaction.refs.end_to_end_id = Some("KONTOFÜHRUNG".into());
+        e.transaction.refs.set(TransactionRefKind::EndToEndId, "KONTOFÜHRUNG");
         assert!(rule.test(&e, None).is_none());
     }
 
@@ -1004,9 +1004,9 @@ mod tests {
         for set in [
             (|e: &mut BankEntry| e.acct_svcr_ref = Some("chg-1".into())) as fn(&mut BankEntry),
             |e| e.entry_ref = Some("CHG-2".into()),
-            |e| e.transaction.refs.end_to_end_id = Some("CHG-3".into()),
-            |e| e.transaction.refs.acct_svcr_ref = Some("CHG-4".into()),
-            |e| e.transaction.refs.mandate_id = Some("CHG-5".into()),
+            |e| _ = e.transaction.refs.set(TransactionRefKind::EndToEndId, "CHG-3"),
+            |e| _ = e.transaction.refs.set(TransactionRefKind::AcctSvcrRef, "CHG-4"),
+            |e| _ = e.transaction.refs.set(TransactionRefKind::MandateId, "CHG-5"),
             |e| e.transaction.remittance.creditor_refs.push(CreditorReference { reference: "CHG-6".into(), kind: None, issuer: None }),
         ] {
             let mut e = entry("E", -100);
@@ -1017,7 +1017,7 @@ mod tests {
         // Placeholders are not references.
         let any = spec("any").with_reference("PROVIDED").build().expect("valid");
         let mut e = entry("E", -100);
-        e.transaction.refs.end_to_end_id = Some("NOTPROVIDED".into());
+        e.transaction.refs.set(TransactionRefKind::EndToEndId, "NOTPROVIDED");
         assert!(any.test(&e, None).is_none());
     }
 

@@ -258,7 +258,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
                 push_key(&mut refs, RefKey { kind: ReferenceKind::Document, ..r });
             }
         }
-        if let Some(e2e) = t.refs.end_to_end_id.as_deref().filter(|s| !bankrec_model::is_placeholder_reference(s)) {
+        if let Some(e2e) = t.refs.end_to_end_id().filter(|s| !bankrec_model::is_placeholder_reference(s)) {
             push_key(&mut refs, RefKey { value: normalize_key(e2e), kind: ReferenceKind::EndToEndId });
         }
     }

@@ -128,7 +128,7 @@ fn same_amount_same_day_is_told_apart_by_name_or_proposed_as_ambiguous() {
 #[test]
 fn a_reference_the_bank_cannot_show_does_not_count_against() {
     let mut salary = bank("NL-24111501", -320000, date!(2024 - 11 - 15), Some("Max Mustermann"), "Gehalt November 2024");
-    salary.transaction.refs.end_to_end_id = Some("E2E-20241115-0042".into());
+    salary.transaction.refs.set(bankrec_model::TransactionRefKind::EndToEndId, "E2E-20241115-0042");
     let line = ledger("L-2002", -320000, date!(2024 - 11 - 14), Some("Max Mustermann"), Some("PAY-2024-11"));
     let outcome = run(std::slice::from_ref(&salary), std::slice::from_ref(&line), &[]);
     assert_eq!(outcome.matches.len(), 1, "{outcome:#?}");
@@ -143,7 +143,7 @@ fn a_reference_the_bank_cannot_show_does_not_count_against() {
 
     // Contradiction: the payer quoted another valid RF reference than the book's.
     let mut quoted = bank("B-2", 24800, date!(2024 - 11 - 15), Some("Max Mustermann"), "RF18 5390 0754 7034");
-    quoted.transaction.refs.end_to_end_id = None;
+    quoted.transaction.refs.remove(bankrec_model::TransactionRefKind::EndToEndId);
     let other = ledger("L-3", 24800, date!(2024 - 11 - 14), Some("Max Mustermann"), Some("RF40 1234 5678 9012 3456 7890 1"));
     let outcome = run(&[quoted], &[other], &[]);
     assert!(outcome.matches.is_empty(), "{outcome:#?}");

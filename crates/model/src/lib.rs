@@ -58,7 +58,7 @@ pub use slip::{propose_slip, ProposedSlip, Side, SlipBook, SlipLine, SlipStatus,
 pub use statement::{
     assign_entry_ids, is_placeholder_reference, AmountDetails, Balance, BalanceKind, BankEntry, BankTxCode, Batch, Charge,
     CreditorReference, EntryIdSource, EntryStatus, ExchangeRate, Party, ReferredDocument, Remittance, Statement, StatementKind,
-    Transaction, TransactionDetail, TransactionRefs,
+    Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
 };
 pub use timestamp::Timestamp;
 pub use validation::{check_balance, check_continuity, check_negative_balances, ImportOutcome, StatementArchive};

@@ -102,7 +102,7 @@ fn scenario() -> Scenario {
     s.balances.push(balance(BalanceKind::OpeningBooked, d(100_000), Currency::EUR, date!(2023 - 12 - 31)));
     s.balances.push(balance(BalanceKind::ClosingBooked, d(140_684), Currency::EUR, date!(2024 - 01 - 31)));
     let mut b1 = entry(&iban, "B1", d(50_000), Currency::EUR, date!(2024 - 01 - 10));
-    b1.transaction.refs.end_to_end_id = Some("E2E-1".into());
+    b1.transaction.refs.set(bankrec_model::TransactionRefKind::EndToEndId, "E2E-1");
     b1.transaction.counterparty = Some(Party { name: Some("Customer One".into()), ..Party::default() });
     let b2 = entry(&iban, "B2", d(-20_000), Currency::EUR, date!(2024 - 01 - 12));
     let mut b3 = entry(&iban, "B3", d(-500), Currency::EUR, date!(2024 - 01 - 31));

@@ -4,7 +4,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use bankrec_model::{AccountId, BankEntry, Date, Decimal, Direction, Transaction};
+use bankrec_model::{AccountId, BankEntry, Date, Decimal, Direction, Transaction, TransactionRefKind};
 
 use crate::scenario::Scenario;
 
@@ -185,8 +185,14 @@ fn write_detail<W: Write>(
 ) -> io::Result<()> {
     w.write_all(b"<TxDtls>\n")?;
     let r = &t.refs;
-    let refs: [(&str, &Option<String>); 4] =
-        [("PmtInfId", &r.payment_info_id), ("EndToEndId", &r.end_to_end_id), ("TxId", &r.transaction_id), ("MndtId", &r.mandate_id)];
+    // In the schema's order.
+    let refs = [
+        TransactionRefKind::PaymentInfoId,
+        TransactionRefKind::EndToEndId,
+        TransactionRefKind::TransactionId,
+        TransactionRefKind::MandateId,
+    ]
+    .map(|kind| (kind.xml_tag(), r.get(kind)));
     if refs.iter().any(|(_, v)| v.is_some()) {
         w.write_all(b"<Refs>")?;
         for (tag, value) in refs {

@@ -159,7 +159,7 @@ fn batches_sum_their_details_and_settlements_their_members() {
                 assert_eq!(batch.total_amount, Some(e.amount));
                 let details: Decimal = e.details.iter().map(|d| d.amount.expect("detail amount").amount()).sum();
                 assert_eq!(details, e.amount);
-                assert!(e.details.iter().all(|d| d.transaction.refs.end_to_end_id.is_some() && d.transaction.counterparty.is_some()));
+                assert!(e.details.iter().all(|d| d.transaction.refs.end_to_end_id().is_some() && d.transaction.counterparty.is_some()));
             }
             Some(number) => {
                 settlements += 1;
@@ -183,7 +183,7 @@ fn reversals_net_to_zero_with_the_same_references() {
         assert_eq!(a.amount, b.amount);
         assert_eq!(a.direction.opposite(), b.direction);
         assert_eq!(a.signed_amount() + b.signed_amount(), Decimal::ZERO);
-        assert_eq!(a.transaction.refs.end_to_end_id, b.transaction.refs.end_to_end_id);
+        assert_eq!(a.transaction.refs.end_to_end_id(), b.transaction.refs.end_to_end_id());
         assert_eq!(a.transaction.remittance, b.transaction.remittance);
         let days = (b.booking_date.expect("date") - a.booking_date.expect("date")).whole_days();
         assert!((1..=7).contains(&days));
@@ -315,7 +315,7 @@ fn camt_of_every_kind_reads_back_balanced() {
         assert_eq!(r.details.len(), e.details.len(), "{}", e.id);
         for (a, b) in r.details.iter().zip(&e.details) {
             assert_eq!(a.amount, b.amount);
-            assert_eq!(a.transaction.refs.end_to_end_id, b.transaction.refs.end_to_end_id);
+            assert_eq!(a.transaction.refs.end_to_end_id(), b.transaction.refs.end_to_end_id());
         }
         assert_eq!(r.end_to_end_ids(), e.end_to_end_ids());
         assert_eq!(r.counterparty().and_then(|p| p.account.clone()), e.counterparty().and_then(|p| p.account.clone()), "{}", e.id);

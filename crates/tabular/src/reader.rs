@@ -10,7 +10,7 @@ use std::path::Path;
 
 use bankrec_model::{
     AccountId, BankEntry, Charge, CreditorReference, Currency, Decimal, Direction, EntryStatus, ErrorCode, ExchangeRate, ImportError,
-    LedgerEntry, Money, OpenItem, OpenItemKind, Party, PaymentMethod, Severity,
+    LedgerEntry, Money, OpenItem, OpenItemKind, Party, PaymentMethod, Severity, TransactionRefKind,
 };
 use time::Date;
 
@@ -594,8 +594,8 @@ fn map_bank(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<BankEntry>>
     e.settlement_number = ctx.text(Field::SettlementNumber);
     e.additional_info = ctx.text(Field::AdditionalInfo);
     let t = &mut e.transaction;
-    t.refs.end_to_end_id = ctx.text(Field::EndToEndId).filter(|r| !bankrec_model::is_placeholder_reference(r));
-    t.refs.mandate_id = ctx.text(Field::MandateId);
+    t.refs.set_opt(TransactionRefKind::EndToEndId, ctx.text(Field::EndToEndId).filter(|r| !bankrec_model::is_placeholder_reference(r)));
+    t.refs.set_opt(TransactionRefKind::MandateId, ctx.text(Field::MandateId));
     t.remittance.unstructured = ctx.texts(Field::Remittance);
     if let Some(r) = ctx.text(Field::CreditorReference) {
         t.remittance.creditor_refs.push(CreditorReference { reference: r, kind: None, issuer: None });

@@ -139,7 +139,7 @@ pub(super) fn transaction_refs(t: &Transaction, out: &mut Refs) {
             push_key(out, r);
         }
     }
-    if let Some(e2e) = t.refs.end_to_end_id.as_deref().filter(|s| !is_placeholder_reference(s)) {
+    if let Some(e2e) = t.refs.end_to_end_id().filter(|s| !is_placeholder_reference(s)) {
         push_key(out, RefKey { value: normalize_key(e2e), kind: ReferenceKind::EndToEndId });
     }
     for line in t.remittance.unstructured.iter().chain(&t.remittance.additional) {

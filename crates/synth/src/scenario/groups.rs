@@ -4,7 +4,7 @@
 
 use bankrec_model::{
     AccountId, BankEntry, BankTxCode, Batch, CreditorReference, Date, Decimal, Direction, LedgerEntry, Money, OpenItem, OpenItemKind,
-    Party, PaymentMethod, ReferredDocument, Remittance, Transaction, TransactionDetail, TransactionRefs,
+    Party, PaymentMethod, ReferredDocument, Remittance, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
 };
 use time::Duration;
 
@@ -252,11 +252,9 @@ impl Gen<'_> {
                 amount: Some(Money::new(amount, currency)),
                 direction: Some(direction),
                 transaction: Transaction {
-                    refs: TransactionRefs {
-                        end_to_end_id: Some(format!("{pmt}-{}", j + 1)),
-                        payment_info_id: Some(pmt.clone()),
-                        ..TransactionRefs::default()
-                    },
+                    refs: TransactionRefs::new()
+                        .with(TransactionRefKind::EndToEndId, format!("{pmt}-{}", j + 1))
+                        .with(TransactionRefKind::PaymentInfoId, pmt.clone()),
                     counterparty: party(&name),
                     remittance: Remittance { unstructured: vec![template.replace("{}", &printed)], ..Remittance::default() },
                     ..Transaction::default()
@@ -273,7 +271,7 @@ impl Gen<'_> {
             payment_info_id: Some(pmt.clone()),
             message_id: None,
         }));
-        e.transaction.refs.payment_info_id = Some(pmt);
+        e.transaction.refs.set(TransactionRefKind::PaymentInfoId, pmt);
         e.transaction.bank_tx_code = Some(if outgoing { code("PMNT", "ICDT", "ESCT") } else { code("PMNT", "RDDT", "ESDD") });
         e.additional_info = Some(if outgoing { "SEPA Sammel-Ueberweisung" } else { "SEPA Lastschrift Sammler" }.to_owned());
         let bank = self.push_bank_entry(e);
@@ -345,12 +343,12 @@ impl Gen<'_> {
         let account = self.config.account.clone();
         let mut original = self.bank(&account, amount, direction, date);
         original.transaction.counterparty = party(&name);
-        original.transaction.refs.end_to_end_id = Some(format!("E2E{seq:09}"));
+        original.transaction.refs.set(TransactionRefKind::EndToEndId, format!("E2E{seq:09}"));
         original.transaction.remittance.unstructured.push(pick(&mut self.rng, TEXTS).replace("{}", &r.1));
         if outgoing {
             original.transaction.bank_tx_code = Some(code("PMNT", "ICDT", "ESCT"));
         } else {
-            original.transaction.refs.mandate_id = Some(format!("MNDT-{seq}"));
+            original.transaction.refs.set(TransactionRefKind::MandateId, format!("MNDT-{seq}"));
             original.transaction.bank_tx_code = Some(code("PMNT", "RDDT", "ESDD"));
         }
         let later = date + Duration::days(self.rng.i64(1..=7));
@@ -388,7 +386,7 @@ impl Gen<'_> {
         let e2e = format!("TRF{:09}", self.seq + 1);
         let leg = |e: &mut BankEntry, other: &AccountId, family: &str| {
             e.transaction.counterparty = Some(Party { name: Some(owner.clone()), account: Some(other.clone()), ..Party::default() });
-            e.transaction.refs.end_to_end_id = Some(e2e.clone());
+            e.transaction.refs.set(TransactionRefKind::EndToEndId, e2e.clone());
             e.transaction.remittance.unstructured.push(text.to_owned());
             e.transaction.bank_tx_code = Some(code("PMNT", family, "BOOK"));
         };
