@@ -419,7 +419,7 @@ impl Matcher {
     /// The one-to-one rules and proposals over one independent part of the input.
     fn run_part<'a>(&self, part: Part<'a>, lookup: &'a AccountLookup<'a>, now: Timestamp, used_ids: &HashSet<&str>) -> PartOutcome<'a> {
         let mut names = Names::default();
-        let bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, lookup, &mut names)).collect();
+        let mut bank: Vec<BankView<'_>> = part.bank.iter().map(|e| bank_view(e, lookup, &mut names)).collect();
         let mut book: Vec<BookView<'_>> = Vec::with_capacity(part.ledger.len() + part.items.len());
         book.extend(part.ledger.iter().map(|l| ledger_view(l, lookup, &mut names)));
         book.extend(part.items.iter().map(|&(i, remaining)| item_view(i, remaining, &mut names)));
@@ -509,18 +509,30 @@ impl Matcher {
 
         // The rounds' lists are not needed again: freed before the group pass allocates its own.
         drop((todo, retry, touched, bests));
+        // Nor are the views of what the one-to-one rules matched (four in five at 1M): the views
+        // and the index keep what is open, so the group pass and the proposals below look at
+        // open records only (an amount search's cap counts open records, no longer matched ones).
+        // Order is kept, so positions compare as before, and ledger views stay ahead of item
+        // views: `n_ledger` of them, then the items with the amount left open on each.
+        let n_ledger = book_open[..part.ledger.len()].iter().filter(|&&open| open).count();
+        let item_left: Vec<Decimal> =
+            part.items.iter().zip(&book_open[part.ledger.len()..]).filter(|(_, &open)| open).map(|(&(_, left), _)| left).collect();
+        keep_open(&mut bank, &mut bank_open);
+        keep_open(&mut book, &mut book_open);
+        drop(index);
+        let index = BookIndex::build(&book);
+        book_best = vec![NO_BOOK_BEST; book.len()];
 
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
         // partial payments.
-        let n_ledger = part.ledger.len();
         // View positions of what the group pass sees: it reports the positions its records took.
         let open_bank: Vec<usize> = (0..bank.len()).filter(|&i| bank_open[i]).collect();
         let open_ledger: Vec<usize> = (0..n_ledger).filter(|&i| book_open[i]).collect();
-        let open_items: Vec<usize> = (0..part.items.len()).filter(|&i| book_open[n_ledger + i]).collect();
+        let open_items: Vec<usize> = (0..item_left.len()).filter(|&i| book_open[n_ledger + i]).collect();
         let group_input = GroupInput {
             bank: open_bank.iter().map(|&i| &bank[i]).collect(),
             ledger: open_ledger.iter().map(|&i| &book[i]).collect(),
-            items: open_items.iter().map(|&i| (&book[n_ledger + i], part.items[i].1)).collect(),
+            items: open_items.iter().map(|&i| (&book[n_ledger + i], item_left[i])).collect(),
         };
         let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
         // The views' name table serves the group pass too: its names are looked up, not normalised again.
@@ -536,7 +548,7 @@ impl Matcher {
             book_open[n_ledger + open_items[k]] = false;
         }
         // What this run's group records apply to each open item: a part-paid item stays open.
-        let mut applied = vec![Decimal::ZERO; part.items.len()];
+        let mut applied = vec![Decimal::ZERO; item_left.len()];
         for &(k, amount) in &groups.applied_items {
             let i = open_items[k];
             applied[i] = applied[i].saturating_add(amount);
@@ -671,13 +683,13 @@ impl Matcher {
         for (ci, c) in book.iter().enumerate() {
             if !book_open[ci] {
                 // An item paid in part by this run stays open for the rest.
-                let Some(&(item, remaining)) = ci.checked_sub(n_ledger).and_then(|k| part.items.get(k)) else { continue };
+                let Some(&remaining) = ci.checked_sub(n_ledger).and_then(|k| item_left.get(k)) else { continue };
                 let paid = applied[ci - n_ledger];
                 if paid.is_zero() || paid >= remaining {
                     continue;
                 }
                 let rest = remaining - paid;
-                let reason = format!("paid in part: {paid} of {remaining} {} applied, {rest} still open", item.currency);
+                let reason = format!("paid in part: {paid} of {remaining} {} applied, {rest} still open", c.currency);
                 unmatched_open_items.push(Unmatched { id: c.id.to_owned(), reasons: vec![reason] });
                 continue;
             }
@@ -695,6 +707,15 @@ impl Matcher {
         let open_bank = bank.iter().zip(&bank_open).filter(|(_, &open)| open).map(|(b, _)| b.entry).collect();
         PartOutcome { open_bank, matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items }
     }
+}
+
+/// Keeps the views still open, in their order, and gives back the memory of the others; every
+/// flag is then `true`.
+fn keep_open<T>(views: &mut Vec<T>, open: &mut Vec<bool>) {
+    let mut flags = open.iter().copied();
+    views.retain(|_| flags.next().unwrap_or(false));
+    views.shrink_to_fit();
+    *open = vec![true; views.len()];
 }
 
 /// One independent part of the input: bank entries and the book records only they can match.

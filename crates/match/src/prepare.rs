@@ -419,7 +419,8 @@ fn amount_key(currency: u32, minor: i64) -> u64 {
 }
 
 /// Most candidates one amount lookup returns: a tolerance band over a dense ledger would otherwise
-/// make the search quadratic. Documented in docs/matching.md.
+/// make the search quadratic. Counted over the records indexed, open or not (the engine indexes
+/// only open ones after the one-to-one rules). Documented in docs/matching.md.
 pub(crate) const MAX_AMOUNT_CANDIDATES: usize = 64;
 
 impl BookIndex {

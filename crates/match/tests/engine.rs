@@ -75,6 +75,41 @@ fn each_national_reference_matches_by_reference() {
 }
 
 #[test]
+fn matched_records_do_not_crowd_proposals_out_of_the_amount_search() {
+    // Seventy invoices of 100.00 paid by reference, ahead in amount order of the one invoice a
+    // short payment without a reference could be for. An amount search looks at a bounded
+    // number of records in amount order; the matched ones must not use it up.
+    let day = date!(2024 - 04 - 10);
+    let mut banks = Vec::new();
+    let mut items = Vec::new();
+    for k in 0..70 {
+        banks.push(bank(&format!("B{k:03}"), 10_000, day, None, &format!("Invoice INV-{}", 10_000 + k)));
+        items.push(
+            OpenItem::new(
+                format!("I{k:03}"),
+                OpenItemKind::Receivable,
+                format!("INV-{}", 10_000 + k),
+                Decimal::new(10_000, 2),
+                Currency::CHF,
+            )
+            .with_due_date(date!(2024 - 04 - 01)),
+        );
+    }
+    banks.push(bank("BZ", 10_050, day, Some("Zeta Ltd"), "thanks"));
+    items.push(
+        OpenItem::new("IZ", OpenItemKind::Receivable, "INV-99", Decimal::new(10_100, 2), Currency::CHF)
+            .with_counterparty("Zeta Ltd")
+            .with_due_date(date!(2024 - 04 - 01)),
+    );
+    let out = run(&banks, &[], &items);
+    assert_eq!(out.matches.len(), 70);
+    assert!(out.matches.iter().all(|m| m.origin_label() == "reference"));
+    let proposal = out.proposals.iter().find(|p| p.bank_entry == "BZ").expect("the short payment is proposed");
+    assert_eq!(proposal.candidates[0].open_items, ["IZ"]);
+    assert_eq!(proposal.candidates[0].rule, "open_item_amount_near_name");
+}
+
+#[test]
 fn invalid_check_digits_are_not_joined() {
     // A QR reference with a wrong check digit is not recognised as a QR reference; its digits are
     // still kept whole as an unvalidated document number, which the same book reference equals.
