@@ -11,6 +11,7 @@ use time::Date;
 use crate::error::ModelError;
 use crate::import_error::{ErrorCode, ImportError, Severity};
 use crate::money::Currency;
+use compact_str::CompactString;
 use iban::IbanLike;
 
 /// A validated IBAN in normalised form: no spaces, upper case, ISO 7064 mod 97 checksum correct.
@@ -24,14 +25,14 @@ use iban::IbanLike;
 /// assert!("DE89370400440532013001".parse::<Iban>().is_err()); // checksum
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Iban(String);
+pub struct Iban(CompactString); // inline up to 24 characters: every entry of a statement holds its account's
 
 impl Iban {
     /// Validates and normalises an IBAN.
     pub fn new(value: &str) -> Result<Iban, ModelError> {
         let compact: String = value.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_uppercase();
         match compact.parse::<iban::Iban>() {
-            Ok(valid) => Ok(Iban(valid.electronic_str().to_owned())),
+            Ok(valid) => Ok(Iban(CompactString::from(valid.electronic_str()))),
             Err(e) => Err(ModelError::InvalidIban { value: value.to_owned(), reason: e.to_string() }),
         }
     }
