@@ -311,7 +311,7 @@ impl Matcher {
 
         // The account map indexed once: every part and pass looks accounts up here.
         let lookup = AccountLookup::new(input.accounts);
-        let parts = partition(&open_bank, &ledger, &items, &lookup);
+        let parts = partition(&open_bank, ledger, items, &lookup);
         let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, &lookup, now, &used_ids));
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
@@ -743,43 +743,47 @@ struct PartOutcome<'a> {
 /// in a fixed order: by currency code, then by account id. Entries keep their order (by id).
 fn partition<'a>(
     bank: &[&'a BankEntry],
-    ledger: &[&'a LedgerEntry],
-    items: &[(&'a OpenItem, Decimal)],
+    ledger: Vec<&'a LedgerEntry>,
+    items: Vec<(&'a OpenItem, Decimal)>,
     lookup: &AccountLookup<'a>,
 ) -> Vec<Part<'a>> {
     // The account a record is tied to, or `None` when any account of its currency may match it.
-    let bank_key = |e: &BankEntry| lookup.by_identifier(&e.account).map(|a| a.id.as_str());
-    let ledger_key = |l: &LedgerEntry| lookup.by_gl_account(&l.gl_account).map(|a| a.id.as_str());
-    let item_key = |i: &OpenItem| lookup.expected(i.bank_account.as_deref()?).map(|a| a.id.as_str());
-    // Each record's key once (reading a record is a cache miss; a million of them add up).
-    let bank_keys: Vec<(Currency, Option<&str>)> = bank.iter().map(|e| (e.currency, bank_key(e))).collect();
-    let ledger_keys: Vec<(Currency, Option<&str>)> = ledger.iter().map(|l| (l.currency, ledger_key(l))).collect();
-    let item_keys: Vec<(Currency, Option<&str>)> = items.iter().map(|(i, _)| (i.currency, item_key(i))).collect();
-    let all_keys = || bank_keys.iter().chain(&ledger_keys).chain(&item_keys);
-    let shared: HashSet<Currency> = all_keys().filter(|(_, account)| account.is_none()).map(|&(c, _)| c).collect();
-    let key = |&(currency, account): &(Currency, Option<&'a str>)| (currency, if shared.contains(&currency) { None } else { account });
-    // A handful of parts, in key order. Records come in runs of one key (a statement, a GL
-    // account), so a key is looked up only where a run starts, not collected and sorted per record.
-    let mut distinct: BTreeSet<(Currency, Option<&str>)> = BTreeSet::new();
+    let bank_key = |e: &BankEntry| (e.currency, lookup.by_identifier(&e.account).map(|a| a.id.as_str()));
+    let ledger_key = |l: &LedgerEntry| (l.currency, lookup.by_gl_account(&l.gl_account).map(|a| a.id.as_str()));
+    let item_key = |i: &OpenItem| (i.currency, i.bank_account.as_deref().and_then(|named| lookup.expected(named)).map(|a| a.id.as_str()));
+    let all_keys =
+        || bank.iter().map(|e| bank_key(e)).chain(ledger.iter().map(|l| ledger_key(l))).chain(items.iter().map(|(i, _)| item_key(i)));
+    // The keys records have. Records come in runs of one key (a statement, a GL account), so a
+    // key is collected only where a run starts; nothing is kept per record (a million records'
+    // keys were 50 MB).
+    let mut given: BTreeSet<(Currency, Option<&str>)> = BTreeSet::new();
     let mut last = None;
-    for k in all_keys().map(key) {
+    for k in all_keys() {
         if last != Some(k) {
-            distinct.insert(k);
+            given.insert(k);
             last = Some(k);
         }
     }
-    let keys: Vec<(Currency, Option<&str>)> = distinct.into_iter().collect();
+    // A currency with a record tied to no account is one part: any of its accounts may match it.
+    let shared: HashSet<Currency> = given.iter().filter(|(_, account)| account.is_none()).map(|&(c, _)| c).collect();
+    let key = |(currency, account): (Currency, Option<&'a str>)| (currency, if shared.contains(&currency) { None } else { account });
+    // A handful of parts, in key order.
+    let keys: Vec<(Currency, Option<&str>)> = given.iter().map(|&k| key(k)).collect::<BTreeSet<_>>().into_iter().collect();
+    if keys.len() <= 1 {
+        // One part (the usual case): the lists move in whole.
+        return vec![Part { bank: bank.to_vec(), ledger, items }];
+    }
     let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
     // Every record's key is in `keys` (made from the same keys), so the search never misses.
-    let slot = |k: &(Currency, Option<&'a str>)| keys.binary_search(&key(k)).unwrap_or_default();
-    for (&e, k) in bank.iter().zip(&bank_keys) {
-        parts[slot(k)].bank.push(e);
+    let slot = |k: (Currency, Option<&'a str>)| keys.binary_search(&key(k)).unwrap_or_default();
+    for &e in bank {
+        parts[slot(bank_key(e))].bank.push(e);
     }
-    for (&l, k) in ledger.iter().zip(&ledger_keys) {
-        parts[slot(k)].ledger.push(l);
+    for l in ledger {
+        parts[slot(ledger_key(l))].ledger.push(l);
     }
-    for (&item, k) in items.iter().zip(&item_keys) {
-        parts[slot(k)].items.push(item);
+    for item in items {
+        parts[slot(item_key(item.0))].items.push(item);
     }
     parts
 }
@@ -1268,13 +1272,13 @@ mod tests {
         let ledger: Vec<&LedgerEntry> = s.ledger_entries.iter().collect();
         // Open items that name no bank account could be paid into either: one part.
         let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
-        assert_eq!(partition(&bank, &ledger, &items, &AccountLookup::new(Some(&accounts))).len(), 1);
-        assert_eq!(partition(&bank, &ledger, &items, &AccountLookup::new(None)).len(), 1);
+        assert_eq!(partition(&bank, ledger.clone(), items.clone(), &AccountLookup::new(Some(&accounts))).len(), 1);
+        assert_eq!(partition(&bank, ledger.clone(), items, &AccountLookup::new(None)).len(), 1);
         for i in &mut s.open_items {
             i.bank_account = Some("main".into());
         }
         let items: Vec<(&OpenItem, Decimal)> = s.open_items.iter().map(|i| (i, i.open_amount)).collect();
-        let parts = partition(&bank, &ledger, &items, &AccountLookup::new(Some(&accounts)));
+        let parts = partition(&bank, ledger, items, &AccountLookup::new(Some(&accounts)));
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(|p| p.bank.len()).sum::<usize>(), bank.len());
         assert!(parts[1].items.is_empty() && !parts[1].bank.is_empty(), "the savings account has no open items");
