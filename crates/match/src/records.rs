@@ -58,7 +58,7 @@ impl<'a, T> Records<'a, T> {
     }
 
     /// The records in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a T> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = &'a T> + Clone + 'a {
         let (slice, refs): (&'a [T], &'a [&'a T]) = match *self {
             Records::Slice(s) => (s, &[]),
             Records::Refs(s) => (&[], s),
