@@ -767,9 +767,11 @@ fn partition<'a>(
     let key = |(currency, account): (Currency, Option<&'a str>)| (currency, if shared.contains(&currency) { None } else { account });
     // A handful of parts, in key order.
     let keys: Vec<(Currency, Option<&str>)> = given.iter().map(|&k| key(k)).collect::<BTreeSet<_>>().into_iter().collect();
-    if keys.len() <= 1 {
+    match keys.len() {
+        0 => return Vec::new(),
         // One part (the usual case): the lists move in whole.
-        return vec![Part { bank: bank.to_vec(), ledger, items }];
+        1 => return vec![Part { bank: bank.to_vec(), ledger, items }],
+        _ => {}
     }
     let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
     // Every record's key is in `keys` (made from the same keys), so the search never misses.
@@ -905,7 +907,7 @@ fn sorted_ids<'a>(ids: impl Iterator<Item = &'a str> + Clone, side: EntrySide) -
 
 /// The records in id order: `order` from [`sorted_ids`].
 fn in_id_order<'r, T>(records: &'r Records<'_, T>, order: Option<&'r [usize]>) -> impl Iterator<Item = &'r T> + 'r {
-    (0..records.len()).map(move |i| order.map_or(i, |o| o[i])).filter_map(|i| records.get(i))
+    (0..records.len()).filter_map(move |i| records.get(order.map_or(Some(i), |o| o.get(i).copied())?))
 }
 
 /// Book records a rule looks at for a bank entry: by settlement number, by reference, or by
