@@ -441,11 +441,12 @@ impl<'de> Deserialize<'de> for TransactionRefs {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TransactionRefs, A::Error> {
                 let mut out = TransactionRefs::new();
-                let mut seen = [false; TransactionRefKind::ALL.len()];
+                let mut seen: Vec<TransactionRefKind> = Vec::new();
                 while let Some(kind) = map.next_key::<TransactionRefKind>()? {
-                    if std::mem::replace(&mut seen[kind as usize], true) {
+                    if seen.contains(&kind) {
                         return Err(serde::de::Error::custom(format_args!("reference {kind:?} given twice")));
                     }
+                    seen.push(kind);
                     if let Some(value) = map.next_value::<Option<String>>()? {
                         out.set(kind, value);
                     }
