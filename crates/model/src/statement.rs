@@ -383,7 +383,7 @@ impl TransactionRefs {
     }
 
     /// The references given, in kind order.
-    pub fn iter(&self) -> impl Iterator<Item = (TransactionRefKind, &str)> + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (TransactionRefKind, &str)> + ExactSizeIterator + '_ {
         self.refs.iter().map(|(k, v)| (*k, v.as_str()))
     }
 
@@ -1071,6 +1071,25 @@ mod tests {
         let twice = serde_json::from_str::<TransactionRefs>(r#"{"uetr":"a","uetr":"b"}"#).expect_err("twice");
         assert!(twice.to_string().contains("twice"), "{twice}");
         assert!(serde_json::from_str::<TransactionRefs>(r#"{"bogus":"a"}"#).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn transaction_refs_hold_the_last_value_of_each_kind_and_round_trip(
+            given in proptest::collection::vec((0..TransactionRefKind::ALL.len(), "[A-Z0-9-]{1,12}"), 0..16)
+        ) {
+            let pairs: Vec<(TransactionRefKind, String)> = given.into_iter().map(|(k, v)| (TransactionRefKind::ALL[k], v)).collect();
+            let refs: TransactionRefs = pairs.iter().cloned().collect();
+            for kind in TransactionRefKind::ALL {
+                let last = pairs.iter().rev().find(|(k, _)| *k == kind).map(|(_, v)| v.as_str());
+                proptest::prop_assert_eq!(refs.get(kind), last);
+            }
+            // Built in the reverse order of the kinds' last values, it is equal all the same.
+            let reversed: TransactionRefs = refs.iter().rev().map(|(k, v)| (k, v.to_owned())).collect();
+            proptest::prop_assert_eq!(&reversed, &refs);
+            let json = serde_json::to_string(&refs).expect("ser");
+            proptest::prop_assert_eq!(serde_json::from_str::<TransactionRefs>(&json).expect("de"), refs);
+        }
     }
 
     #[test]
