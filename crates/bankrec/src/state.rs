@@ -327,8 +327,9 @@ impl ReconciliationState {
     /// Builds every report of the state (reconciliation statement, balance comparison, histories,
     /// import errors, match records).
     pub fn reports(&self, options: &RunReportOptions) -> Result<RunReports, Error> {
-        let ledger: Vec<LedgerEntry> = self.ledger.values().cloned().collect();
-        let items: Vec<OpenItem> = self.open_items.values().cloned().collect();
+        // Lent, not copied: the reports read them where the state keeps them.
+        let ledger: Vec<&LedgerEntry> = self.ledger.values().collect();
+        let items: Vec<&OpenItem> = self.open_items.values().collect();
         let input = ReportInput::new(&self.accounts, &self.archive)
             .with_ledger(&ledger)
             .with_open_items(&items)

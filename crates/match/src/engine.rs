@@ -19,9 +19,9 @@ use crate::posting::PostingProposal;
 use crate::prepare::{
     bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Labels, Names,
 };
-use crate::records::Records;
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
 use crate::score::{bank_admissible, evaluate, Eval, RefHit, SharedComponents};
+use bankrec_model::Records;
 
 /// The actor recorded on automatic matches.
 pub const ENGINE_ACTOR: &str = "engine";

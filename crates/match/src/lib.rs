@@ -67,13 +67,13 @@ mod name;
 mod pairs;
 mod posting;
 mod prepare;
-mod records;
 mod reference;
 mod report;
 mod rules;
 mod score;
 
 pub use autofind::{auto_find, FindCondition, Found, Selected};
+pub use bankrec_model::Records;
 pub use engine::{Candidate, MatchInput, MatchOutcome, Matcher, Proposal, Unmatched, ENGINE_ACTOR};
 pub use error::{EntrySide, MatchError};
 pub use groups::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
@@ -84,7 +84,6 @@ pub use posting::{
     AmountRange, PostingEvidence, PostingKind, PostingMatch, PostingProposal, PostingRule, PostingRuleSpec, PostingRules,
     DEFAULT_POSTING_RULES_TOML,
 };
-pub use records::Records;
 pub use reference::{
     classify_reference, extract_references, is_valid_belgian_structured, is_valid_finnish_reference, is_valid_kid, is_valid_rf,
     is_valid_swedish_ocr, is_valid_swiss_qr_reference, normalize_reference, Reference, ReferenceKind, MIN_REFERENCE_LEN,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{record_id, MatchOutcome};
 use crate::error::{EntrySide, MatchError};
-use crate::records::Records;
+use bankrec_model::Records;
 
 /// A difference carried to a named account in a manual match.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,6 +41,7 @@ mod import_error;
 mod ledger;
 mod match_record;
 mod money;
+mod records;
 mod slip;
 mod statement;
 mod timestamp;
@@ -54,6 +55,7 @@ pub use match_record::{
     AdjustmentKind, AdjustmentLine, AuditAction, AuditEvent, Cancellation, MatchOrigin, MatchRecord, OpenItemAllocation, ScoreComponent,
 };
 pub use money::{Currency, Direction, Money, Rounding};
+pub use records::Records;
 pub use slip::{propose_slip, ProposedSlip, Side, SlipBook, SlipLine, SlipStatus, TitleRefusal};
 pub use statement::{
     assign_entry_ids, is_placeholder_reference, AmountDetails, Balance, BalanceKind, BankEntry, BankTxCode, Batch, Charge,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use bankrec_model::{
-    AccountMap, AuditEvent, BankAccount, BankEntry, Date, Decimal, EntryStatus, ImportError, LedgerEntry, MatchRecord, OpenItem,
+    AccountMap, AuditEvent, BankAccount, BankEntry, Date, Decimal, EntryStatus, ImportError, LedgerEntry, MatchRecord, OpenItem, Records,
     StatementArchive, StatementKind,
 };
 
@@ -21,8 +21,8 @@ use bankrec_model::{
 pub struct ReportInput<'a> {
     accounts: &'a AccountMap,
     archive: &'a StatementArchive,
-    ledger: &'a [LedgerEntry],
-    open_items: &'a [OpenItem],
+    ledger: Records<'a, LedgerEntry>,
+    open_items: Records<'a, OpenItem>,
     match_records: &'a [MatchRecord],
     audit_trail: &'a [AuditEvent],
     import_errors: &'a [ImportError],
@@ -31,18 +31,27 @@ pub struct ReportInput<'a> {
 impl<'a> ReportInput<'a> {
     /// Input with accounts and statements; books, matches and errors are added with `with_*`.
     pub fn new(accounts: &'a AccountMap, archive: &'a StatementArchive) -> ReportInput<'a> {
-        ReportInput { accounts, archive, ledger: &[], open_items: &[], match_records: &[], audit_trail: &[], import_errors: &[] }
+        ReportInput {
+            accounts,
+            archive,
+            ledger: Records::Slice(&[]),
+            open_items: Records::Slice(&[]),
+            match_records: &[],
+            audit_trail: &[],
+            import_errors: &[],
+        }
     }
 
-    /// Sets the ledger entries (all GL accounts; reports pick the bank accounts' GL accounts).
-    pub fn with_ledger(mut self, ledger: &'a [LedgerEntry]) -> Self {
-        self.ledger = ledger;
+    /// Sets the ledger entries (all GL accounts; reports pick the bank accounts' GL accounts): a
+    /// slice of them, or of references to entries kept elsewhere.
+    pub fn with_ledger(mut self, ledger: impl Into<Records<'a, LedgerEntry>>) -> Self {
+        self.ledger = ledger.into();
         self
     }
 
-    /// Sets the open items.
-    pub fn with_open_items(mut self, open_items: &'a [OpenItem]) -> Self {
-        self.open_items = open_items;
+    /// Sets the open items: a slice of them, or of references to items kept elsewhere.
+    pub fn with_open_items(mut self, open_items: impl Into<Records<'a, OpenItem>>) -> Self {
+        self.open_items = open_items.into();
         self
     }
 
@@ -75,12 +84,12 @@ impl<'a> ReportInput<'a> {
     }
 
     /// The ledger entries.
-    pub fn ledger(&self) -> &'a [LedgerEntry] {
+    pub fn ledger(&self) -> Records<'a, LedgerEntry> {
         self.ledger
     }
 
     /// The open items.
-    pub fn open_items(&self) -> &'a [OpenItem] {
+    pub fn open_items(&self) -> Records<'a, OpenItem> {
         self.open_items
     }
 

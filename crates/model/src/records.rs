@@ -1,22 +1,21 @@
-//! The records a run reads, lent by the caller without copying.
+//! Records lent by the caller without copying: what the engine and the reports read.
 
-/// Records lent to the engine: a slice of them, or a slice of references to records kept
-/// elsewhere (a map, a statement archive), so that a caller need not copy a million entries into
-/// a vector first.
+/// Records lent to the engine or the reports: a slice of them, or a slice of references to
+/// records kept elsewhere (a map, a statement archive), so that a caller need not copy a million
+/// entries into a vector first.
 ///
 /// ```
-/// use bankrec_match::{MatchInput, Records};
-/// use bankrec_model::{Currency, Decimal, LedgerEntry};
+/// use bankrec_model::{Currency, Decimal, LedgerEntry, Records};
 /// use std::collections::BTreeMap;
 /// use time::macros::date;
 ///
 /// let mut books = BTreeMap::new();
 /// books.insert("L1", LedgerEntry::new("L1", date!(2024-03-01), "1200", Decimal::new(12000, 2), Currency::EUR));
 /// let lent: Vec<&LedgerEntry> = books.values().collect();
-/// let input = MatchInput::new(&[], &lent, &[]);
-/// assert_eq!(input.ledger_entries.len(), 1);
-/// assert_eq!(input.ledger_entries.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["L1"]);
-/// assert!(matches!(input.ledger_entries, Records::Refs(_)));
+/// let ledger: Records<'_, LedgerEntry> = Records::from(&lent);
+/// assert_eq!(ledger.len(), 1);
+/// assert_eq!(ledger.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["L1"]);
+/// assert!(matches!(ledger, Records::Refs(_)));
 /// ```
 #[derive(Debug)]
 pub enum Records<'a, T> {
