@@ -11,7 +11,7 @@ use bankrec_model::{
     AccountMap, AuditAction, AuditEvent, BankAccount, BankEntry, ErrorCode, GlAccount, ImportError, ImportOutcome, LedgerEntry,
     MatchRecord, OpenItem, ProposedSlip, SlipBook, Statement, StatementArchive, Timestamp, TitleRefusal,
 };
-use bankrec_report::{ReportInput, RunReportOptions, RunReports};
+use bankrec_report::{ReconciliationStatement, ReportInput, RunReportOptions, RunReports};
 use serde::{Deserialize, Serialize};
 
 use crate::connector::LedgerSource;
@@ -327,7 +327,20 @@ impl ReconciliationState {
     /// Builds every report of the state (reconciliation statement, balance comparison, histories,
     /// import errors, match records).
     pub fn reports(&self, options: &RunReportOptions) -> Result<RunReports, Error> {
-        // Lent, not copied: the reports read them where the state keeps them.
+        self.with_report_input(|input| RunReports::build(input, options)).map_err(|e| Error::Refused(e.to_string()))
+    }
+
+    /// Builds the bank reconciliation statement alone, as [`ReconciliationState::reports`] builds
+    /// it: for a caller that shows or checks the statement and exports nothing (the histories of
+    /// a large archive are the larger part of the reports).
+    pub fn reconciliation_statement(&self, options: &RunReportOptions) -> Result<ReconciliationStatement, Error> {
+        self.with_report_input(|input| ReconciliationStatement::build(input, options.as_of, &options.reconciliation))
+            .map_err(|e| Error::Refused(e.to_string()))
+    }
+
+    /// The reports' input over the state. The ledger and open items are lent, not copied: the
+    /// reports read them where the state keeps them.
+    fn with_report_input<R>(&self, build: impl FnOnce(&ReportInput<'_>) -> R) -> R {
         let ledger: Vec<&LedgerEntry> = self.ledger.values().collect();
         let items: Vec<&OpenItem> = self.open_items.values().collect();
         let input = ReportInput::new(&self.accounts, &self.archive)
@@ -336,7 +349,7 @@ impl ReconciliationState {
             .with_match_records(&self.matches)
             .with_audit_trail(&self.audit)
             .with_import_errors(&self.errors);
-        RunReports::build(&input, options).map_err(|e| Error::Refused(e.to_string()))
+        build(&input)
     }
 
     /// Active (not cancelled) match records.

@@ -82,9 +82,12 @@ fn reconcile_manual_match_unmatch_and_reports() {
     let line = state.create_slip(&AllowAll, &clerk, "NL-24111101", "V-2024-118", now()).expect("created");
     assert!(state.ledger.contains_key(&line.id));
 
-    let reports = state.reports(&RunReportOptions::new(date!(2024 - 11 - 30), now())).expect("reports");
+    let options = RunReportOptions::new(date!(2024 - 11 - 30), now());
+    let reports = state.reports(&options).expect("reports");
     let account = &reports.reconciliation.accounts[0];
     assert_eq!(account.difference, Some(bankrec::Decimal::ZERO), "{account:#?}");
+    // The statement alone is the statement of all the reports.
+    assert_eq!(state.reconciliation_statement(&options).expect("statement"), reports.reconciliation);
 }
 
 #[test]

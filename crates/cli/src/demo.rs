@@ -80,7 +80,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<u8, Failure> {
     let options = RunReportOptions::new(as_of, now);
     let reports = state.reports(&options)?;
     println!("  reconciliation as of {as_of}:");
-    print_reconciliation(&mut std::io::stdout(), &reports)?;
+    print_reconciliation(&mut std::io::stdout(), &reports.reconciliation)?;
     std::fs::create_dir_all(&args.out).map_err(|e| Failure::new(format!("{}: {e}", args.out.display())))?;
     let written = reports.export(&args.out, ExportFormat::Xlsx, &options.export).map_err(|e| Failure::new(e.to_string()))?;
     let state_path = args.out.join("demo-state.json");

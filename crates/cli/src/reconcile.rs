@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use bankrec::matching::ReconcileSummary;
-use bankrec::report::{ExportFormat, RunReportOptions, RunReports};
+use bankrec::report::{ExportFormat, ReconciliationStatement, RunReportOptions, RunReports};
 use bankrec::{
     load_accounts, load_ledger, load_open_items, load_rules, load_statements, AccountMap, BankAccount, Date, GlAccount, ImportError,
     LoadOptions, ReconciliationState, Statement, Timestamp,
@@ -168,9 +168,9 @@ fn write_exports(
 }
 
 /// Prints the reconciliation figures per account; true when a difference remains.
-pub(crate) fn print_reconciliation(out: &mut impl std::io::Write, reports: &RunReports) -> std::io::Result<bool> {
+pub(crate) fn print_reconciliation(out: &mut impl std::io::Write, statement: &ReconciliationStatement) -> std::io::Result<bool> {
     let mut differs = false;
-    for a in &reports.reconciliation.accounts {
+    for a in &statement.accounts {
         let show = |d: Option<bankrec::Decimal>| d.map(|d| d.to_string()).unwrap_or_else(|| "unknown".into());
         writeln!(
             out,
@@ -241,11 +241,18 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         eprintln!("  ... and {more} more open bank entries (--json lists them all)");
     }
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now);
-    let reports = state.reports(&options)?;
-    let differs = print_reconciliation(&mut std::io::stderr(), &reports)?;
-    for path in write_exports(&reports, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
-        eprintln!("wrote {}", path.display());
-    }
+    // Without an export only the statement is needed: the histories of a large archive are most
+    // of the reports' time and memory.
+    let differs = if args.xlsx.is_none() && args.csv.is_none() {
+        print_reconciliation(&mut std::io::stderr(), &state.reconciliation_statement(&options)?)?
+    } else {
+        let reports = state.reports(&options)?;
+        let differs = print_reconciliation(&mut std::io::stderr(), &reports.reconciliation)?;
+        for path in write_exports(&reports, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
+            eprintln!("wrote {}", path.display());
+        }
+        differs
+    };
     if let Some(path) = &args.state {
         state.save(path)?;
     }
@@ -259,8 +266,7 @@ const OPEN_ENTRIES_SHOWN: usize = 20;
 pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
     let state = ReconciliationState::load(&args.state)?;
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now());
-    let reports = state.reports(&options)?;
-    let r = &reports.reconciliation;
+    let r = &state.reconciliation_statement(&options)?;
     println!("Bank reconciliation statement as of {}", r.as_of);
     for a in &r.accounts {
         let show = |d: Option<bankrec::Decimal>| d.map(|d| d.to_string()).unwrap_or_else(|| "unknown".into());
@@ -287,7 +293,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
         }
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&reports.reconciliation).map_err(|e| Failure::new(e.to_string()))?;
+        let text = serde_json::to_string_pretty(r).map_err(|e| Failure::new(e.to_string()))?;
         std::fs::write(path, text + "\n").map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
     }
     let differs = r.accounts.iter().any(|a| a.difference != Some(bankrec::Decimal::ZERO));
