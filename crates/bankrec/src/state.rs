@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bankrec_match::{ManualMatch, MatchBook, MatchInput, MatchOutcome, Matcher, RuleSet};
 use bankrec_model::{
     AccountMap, AuditAction, AuditEvent, BankAccount, BankEntry, ErrorCode, GlAccount, ImportError, ImportOutcome, LedgerEntry,
     MatchRecord, OpenItem, ProposedSlip, SlipBook, Statement, StatementArchive, Timestamp, TitleRefusal,
 };
-use bankrec_report::{ReconciliationStatement, ReportInput, RunReportOptions, RunReports};
+use bankrec_report::{ExportFormat, ReconciliationStatement, ReportInput, RunReportOptions, RunReports};
 use serde::{Deserialize, Serialize};
 
 use crate::connector::LedgerSource;
@@ -336,6 +336,14 @@ impl ReconciliationState {
     pub fn reconciliation_statement(&self, options: &RunReportOptions) -> Result<ReconciliationStatement, Error> {
         self.with_report_input(|input| ReconciliationStatement::build(input, options.as_of, &options.reconciliation))
             .map_err(|e| Error::Refused(e.to_string()))
+    }
+
+    /// Builds the reports one at a time and writes each into every target (a directory, created
+    /// when missing, and a format) before building the next, so that a large archive's reports
+    /// are never all held at once; the files of [`ReconciliationState::reports`] exported to each
+    /// target. Returns the paths written, target by target.
+    pub fn write_reports(&self, options: &RunReportOptions, targets: &[(&Path, ExportFormat)]) -> Result<Vec<PathBuf>, Error> {
+        self.with_report_input(|input| bankrec_report::write_reports_to(input, options, targets)).map_err(|e| Error::Refused(e.to_string()))
     }
 
     /// The reports' input over the state. The ledger and open items are lent, not copied: the

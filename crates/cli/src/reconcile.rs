@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use bankrec::matching::ReconcileSummary;
-use bankrec::report::{ExportFormat, ReconciliationStatement, RunReportOptions, RunReports};
+use bankrec::report::{ExportFormat, ReconciliationStatement, RunReportOptions};
 use bankrec::{
     load_accounts, load_ledger, load_open_items, load_rules, load_statements, AccountMap, BankAccount, Date, GlAccount, ImportError,
     LoadOptions, ReconciliationState, Statement, Timestamp,
@@ -151,20 +151,20 @@ pub(crate) fn as_of(state: &ReconciliationState, given: Option<&str>) -> Result<
     latest_statement.max(latest_entry).ok_or_else(|| Failure::new("no statement dates to reconcile as of; give --as-of"))
 }
 
+/// Writes every report into the directories asked for, building each report once for all of
+/// them and one report at a time.
 fn write_exports(
-    reports: &RunReports,
+    state: &ReconciliationState,
     options: &RunReportOptions,
     xlsx: Option<&Path>,
     csv: Option<&Path>,
 ) -> Result<Vec<PathBuf>, Failure> {
-    let mut written = Vec::new();
-    for (dir, format) in [(xlsx, ExportFormat::Xlsx), (csv, ExportFormat::Csv)] {
-        if let Some(dir) = dir {
-            std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
-            written.extend(reports.export(dir, format, &options.export).map_err(|e| Failure::new(e.to_string()))?);
-        }
+    let targets: Vec<(&Path, ExportFormat)> =
+        [(xlsx, ExportFormat::Xlsx), (csv, ExportFormat::Csv)].into_iter().filter_map(|(dir, format)| Some((dir?, format))).collect();
+    for (dir, _) in &targets {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     }
-    Ok(written)
+    Ok(state.write_reports(options, &targets)?)
 }
 
 /// Prints the reconciliation figures per account; true when a difference remains.
@@ -241,18 +241,12 @@ pub(crate) fn run(args: &ReconcileArgs) -> Result<u8, Failure> {
         eprintln!("  ... and {more} more open bank entries (--json lists them all)");
     }
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now);
-    // Without an export only the statement is needed: the histories of a large archive are most
-    // of the reports' time and memory.
-    let differs = if args.xlsx.is_none() && args.csv.is_none() {
-        print_reconciliation(&mut std::io::stderr(), &state.reconciliation_statement(&options)?)?
-    } else {
-        let reports = state.reports(&options)?;
-        let differs = print_reconciliation(&mut std::io::stderr(), &reports.reconciliation)?;
-        for path in write_exports(&reports, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
-            eprintln!("wrote {}", path.display());
-        }
-        differs
-    };
+    // The statement alone is printed; the exports build the reports one at a time (the histories
+    // of a large archive are most of their time and memory).
+    let differs = print_reconciliation(&mut std::io::stderr(), &state.reconciliation_statement(&options)?)?;
+    for path in write_exports(&state, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
+        eprintln!("wrote {}", path.display());
+    }
     if let Some(path) = &args.state {
         state.save(path)?;
     }
@@ -304,8 +298,7 @@ pub(crate) fn report(args: &ReportArgs) -> Result<u8, Failure> {
 pub(crate) fn export(args: &ExportArgs) -> Result<u8, Failure> {
     let state = ReconciliationState::load(&args.state)?;
     let options = RunReportOptions::new(as_of(&state, args.as_of.as_deref())?, now());
-    let reports = state.reports(&options)?;
-    for path in write_exports(&reports, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
+    for path in write_exports(&state, &options, args.xlsx.as_deref(), args.csv.as_deref())? {
         println!("{}", path.display());
     }
     Ok(EXIT_OK)

@@ -87,4 +87,4 @@ pub use reconciliation::{
     AccountReconciliation, BankBalanceSource, CurrencyReconciliationTotals, ItemKind, OutstandingItem, ReconciliationOptions,
     ReconciliationStatement,
 };
-pub use run::{write_reports, RunReportOptions, RunReports};
+pub use run::{write_reports, write_reports_to, RunReportOptions, RunReports};

@@ -136,5 +136,39 @@ pub fn write_reports(
     dir: &Path,
     format: ExportFormat,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    RunReports::build(input, options)?.export(dir, format, &options.export)
+    write_reports_to(input, options, &[(dir, format)])
+}
+
+/// [`write_reports`] into several places at once (`bankrec reconcile --xlsx DIR --csv DIR`):
+/// each report is built once, written to every target and dropped before the next is built, so
+/// that only one report (the transaction history with one of its halves, at most) is held at a
+/// time. Returns the paths written, target by target, each in the order of [`RunReports`]' fields
+/// (the files and the order of [`RunReports::export`]).
+pub fn write_reports_to(
+    input: &ReportInput<'_>,
+    options: &RunReportOptions,
+    targets: &[(&Path, ExportFormat)],
+) -> Result<Vec<PathBuf>, ReportError> {
+    if targets.is_empty() {
+        // Nothing to write: nothing is built.
+        return Ok(Vec::new());
+    }
+    let mut written: Vec<Vec<PathBuf>> = vec![Vec::new(); targets.len()];
+    let mut write = |report: &dyn ExportOne| -> Result<(), ReportError> {
+        for (&(dir, format), paths) in targets.iter().zip(&mut written) {
+            paths.extend(report.export_one(dir, format, &options.export)?);
+        }
+        Ok(())
+    };
+    write(&ReconciliationStatement::build(input, options.as_of, &options.reconciliation)?)?;
+    write(&BalanceComparison::build(input, options.as_of)?)?;
+    // Deposits and withdrawals are the rows of all transactions, read from the archive once.
+    let transactions = TransactionHistory::build(input, HistoryKind::All, &options.history)?;
+    write(&transactions.narrowed(HistoryKind::Deposits))?;
+    write(&transactions.narrowed(HistoryKind::Withdrawals))?;
+    write(&transactions)?;
+    drop(transactions);
+    write(&ImportErrorReport::build(input, &options.errors)?)?;
+    write(&MatchRecordReport::build(input, &options.matches)?)?;
+    Ok(written.into_iter().flatten().collect())
 }

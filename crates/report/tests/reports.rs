@@ -10,9 +10,9 @@ use bankrec_model::{
     Severity, Statement, StatementArchive, StatementKind, Timestamp,
 };
 use bankrec_report::{
-    write_history, write_reports, BalanceComparison, ErrorFilter, ExportFormat, ExportOptions, HistoryFilter, HistoryKind, HistoryRow,
-    ImportErrorReport, ItemKind, MatchFilter, MatchRecordReport, ReconciliationOptions, ReconciliationStatement, Report, ReportInput,
-    RunReportOptions, RunReports, TransactionHistory,
+    write_history, write_reports, write_reports_to, BalanceComparison, ErrorFilter, ExportFormat, ExportOptions, HistoryFilter,
+    HistoryKind, HistoryRow, ImportErrorReport, ItemKind, MatchFilter, MatchRecordReport, ReconciliationOptions, ReconciliationStatement,
+    Report, ReportInput, RunReportOptions, RunReports, TransactionHistory,
 };
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use proptest::prelude::*;
@@ -526,6 +526,24 @@ fn a_run_gives_the_histories_each_kind_builds_on_its_own() {
     }
     let run = RunReports::build(&input, &RunReportOptions::new(as_of(), ts("2024-02-01T18:04:09+01:00"))).expect("reports");
     assert!(!run.deposits.rows.is_empty() && !run.withdrawals.rows.is_empty());
+}
+
+#[test]
+fn reports_written_one_at_a_time_are_the_reports_built_together() {
+    let s = scenario();
+    let input = s.input();
+    let run = RunReportOptions::new(as_of(), ts("2024-02-01T18:04:09+01:00"));
+    let (xlsx, csv) = (out_dir("streamed-xlsx"), out_dir("streamed-csv"));
+    let streamed = write_reports_to(&input, &run, &[(&xlsx, ExportFormat::Xlsx), (&csv, ExportFormat::Csv)]).expect("written");
+    let all = RunReports::build(&input, &run).expect("built");
+    let (xlsx2, csv2) = (out_dir("together-xlsx"), out_dir("together-csv"));
+    let mut together = all.export(&xlsx2, ExportFormat::Xlsx, &run.export).expect("xlsx");
+    together.extend(all.export(&csv2, ExportFormat::Csv, &run.export).expect("csv"));
+    assert_eq!(streamed.len(), together.len());
+    for (a, b) in streamed.iter().zip(&together) {
+        assert_eq!(a.file_name(), b.file_name());
+        assert_eq!(std::fs::read(a).expect("read"), std::fs::read(b).expect("read"), "{}", a.display());
+    }
 }
 
 #[test]
