@@ -15,7 +15,8 @@
 //! - [`ImportErrorReport`] ([`ErrorFilter`]) and [`MatchRecordReport`] ([`MatchFilter`]): the
 //!   integration errors and the match audit trail.
 //! - [`Report`]: export of any report ([`ExportFormat`], [`ExportOptions`] with the caller's
-//!   "generated at"); [`write_reports`] / [`RunReports`] build and write all seven for a run.
+//!   "generated at"); [`write_reports`] and [`write_reports_to`] build and write all seven for a
+//!   run, one at a time; [`RunReports`] builds and holds them all.
 //!
 //! Every report reads a [`ReportInput`]: the account map, the statement archive, the ledger, the
 //! match records, the audit trail and the import errors, borrowed. An entry counts as matched when
