@@ -151,8 +151,8 @@ pub(crate) fn as_of(state: &ReconciliationState, given: Option<&str>) -> Result<
     latest_statement.max(latest_entry).ok_or_else(|| Failure::new("no statement dates to reconcile as of; give --as-of"))
 }
 
-/// Writes every report into the directories asked for, building each report once for all of
-/// them and one report at a time.
+/// Writes every report into the directories asked for (each report creates its directory),
+/// building each report once for all of them and one report at a time.
 fn write_exports(
     state: &ReconciliationState,
     options: &RunReportOptions,
@@ -161,9 +161,6 @@ fn write_exports(
 ) -> Result<Vec<PathBuf>, Failure> {
     let targets: Vec<(&Path, ExportFormat)> =
         [(xlsx, ExportFormat::Xlsx), (csv, ExportFormat::Csv)].into_iter().filter_map(|(dir, format)| Some((dir?, format))).collect();
-    for (dir, _) in &targets {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
-    }
     Ok(state.write_reports(options, &targets)?)
 }
 
