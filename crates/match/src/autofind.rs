@@ -84,7 +84,7 @@ fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>, names: &Names
             same_currency && b.signed.is_sign_negative() == c.signed.is_sign_negative() && (b.signed - c.signed).abs() <= *absolute
         }
         FindCondition::DateWithin { days } => {
-            matches!((b.booking.or(b.value), c.date), (Some(x), Some(y)) if (x - y).unsigned_abs() <= *days)
+            matches!((b.booking().or(b.value()), c.date()), (Some(x), Some(y)) if (x - y).unsigned_abs() <= *days)
         }
         FindCondition::ReferenceFound => c.refs.iter().any(|r| b.refs.iter().any(|x| x.value == r.value)),
         FindCondition::NameSimilar { threshold } => {

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bankrec_model::{
-    AccountMap, AdjustmentLine, AuditEvent, BankEntry, Currency, Decimal, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord, OpenItem,
-    OpenItemAllocation, Timestamp,
+    AccountMap, AdjustmentLine, AuditEvent, BankAccount, BankEntry, Currency, Decimal, EntryStatus, LedgerEntry, MatchOrigin, MatchRecord,
+    OpenItem, OpenItemAllocation, Timestamp,
 };
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
@@ -426,8 +426,10 @@ impl Matcher {
 
         let mut bank_open = vec![true; bank.len()];
         let mut book_open = vec![true; book.len()];
-        let mut matches: Vec<MatchRecord> = Vec::with_capacity(bank.len());
-        let mut new_ids: HashSet<String> = HashSet::default();
+        // The pairs the one-to-one rules accept, in acceptance order. Their records are built once
+        // the views of the matched entries are freed: a record is twice the size of its pair here,
+        // and four in five entries are matched by then.
+        let mut pairs: Vec<Accepted<'_>> = Vec::new();
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
         let mut cands: Vec<u32> = Vec::new();
 
@@ -439,7 +441,6 @@ impl Matcher {
         // The working buffer of each record's reasons.
         let mut scratch = String::with_capacity(256);
         for (rule_at, rule) in self.rules.rules().iter().enumerate().filter(|(_, r)| r.auto_match) {
-            let rule_name = labels.get(&rule.name);
             todo.clear();
             todo.extend((0..bank.len() as u32).filter(|&b| bank_open[b as usize] && bank_admissible(rule, &bank[b as usize])));
             for _round in 0..ROUNDS {
@@ -484,10 +485,17 @@ impl Matcher {
                     let (b, c) = (&bank[bi as usize], &book[ci as usize]);
                     // Scoring is pure: the pair scores as it did a moment ago.
                     if let Some(eval) = (clear && mutual).then(|| evaluate(rule, b, c, &names)).flatten() {
-                        let account = labels.get(b.account_label());
-                        let components = shared_components.get(rule_at, rule, &eval);
-                        let shared = Shared { rule: rule_name.clone(), account, components };
-                        matches.push(make_record(rule, shared, b, c, &eval, &names, now, used_ids, &mut new_ids, &mut scratch));
+                        pairs.push(Accepted {
+                            entry: b.entry,
+                            book: c.record,
+                            account: b.account,
+                            book_signed: c.signed,
+                            difference: eval.difference,
+                            score: eval.score,
+                            components: shared_components.get(rule_at, rule, &eval),
+                            reasons: pair_reasons(rule, b, c, &eval, &names, &mut scratch),
+                            rule_at,
+                        });
                         bank_open[bi as usize] = false;
                         book_open[ci as usize] = false;
                         accepted += 1;
@@ -506,7 +514,7 @@ impl Matcher {
         }
 
         // The rounds' lists are not needed again: freed before the group pass allocates its own.
-        drop((todo, retry, touched, bests));
+        drop((todo, retry, touched, bests, book_best));
         // Nor are the views of what the one-to-one rules matched (four in five at 1M): the views
         // and the index keep what is open, so the group pass and the proposals below look at
         // open records only (an amount search's cap counts open records, no longer matched ones).
@@ -515,11 +523,18 @@ impl Matcher {
         let n_ledger = book_open[..part.ledger.len()].iter().filter(|&&open| open).count();
         let item_left: Vec<Decimal> =
             part.items.iter().zip(&book_open[part.ledger.len()..]).filter(|(_, &open)| open).map(|(&(_, left), _)| left).collect();
+        drop(index);
         keep_open(&mut bank, &mut bank_open);
         keep_open(&mut book, &mut book_open);
-        drop(index);
+        // The accepted pairs become records now that those views are freed.
+        let mut matches: Vec<MatchRecord> = Vec::with_capacity(pairs.len() + bank.len());
+        let mut new_ids: HashSet<String> = HashSet::default();
+        for pair in pairs {
+            let rule = &self.rules.rules()[pair.rule_at];
+            matches.push(make_record(rule, pair, &mut labels, now, used_ids, &mut new_ids));
+        }
         let index = BookIndex::build(&book);
-        book_best = vec![NO_BOOK_BEST; book.len()];
+        let mut book_best = vec![NO_BOOK_BEST; book.len()];
 
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
         // partial payments.
@@ -612,7 +627,7 @@ impl Matcher {
                     .then(x.2.difference.abs().cmp(&y.2.difference.abs()))
                     .then(x.2.days.map(i32::abs).cmp(&y.2.days.map(i32::abs)))
                     .then(cx.is_ledger().cmp(&cy.is_ledger()).reverse())
-                    .then(cx.id.cmp(cy.id))
+                    .then(cx.id().cmp(cy.id()))
             });
             let mut reasons: Vec<String> = Vec::new();
             if found.is_empty() {
@@ -688,14 +703,14 @@ impl Matcher {
                 }
                 let rest = remaining - paid;
                 let reason = format!("paid in part: {paid} of {remaining} {} applied, {rest} still open", c.currency);
-                unmatched_open_items.push(Unmatched { id: c.id.to_owned(), reasons: vec![reason] });
+                unmatched_open_items.push(Unmatched { id: c.id().to_owned(), reasons: vec![reason] });
                 continue;
             }
             let reason = match proposed_for[ci] {
                 Some(bi) => format!("proposed for bank entry {}", bank[bi as usize].entry.id),
                 None => "no open bank entry agrees on amount, reference or settlement number within the rules".to_owned(),
             };
-            let u = Unmatched { id: c.id.to_owned(), reasons: vec![reason] };
+            let u = Unmatched { id: c.id().to_owned(), reasons: vec![reason] };
             if c.is_ledger() {
                 unmatched_ledger.push(u);
             } else {
@@ -915,25 +930,25 @@ fn in_id_order<'r, T>(records: &'r Records<'_, T>, order: Option<&'r [usize]>) -
 fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView<'_>], out: &mut Vec<u32>) {
     out.clear();
     if rule.settlement_number {
-        if let Some(s) = &b.settlement {
+        if let Some(s) = b.settlement {
             index.settlement(s, book, out);
         }
     } else if let Some(cond) = rule.reference {
-        let limit = if cond == ReferenceCondition::Equal { b.structured } else { b.refs.len() };
+        let limit = if cond == ReferenceCondition::Equal { b.structured() } else { b.refs.len() };
         for r in &b.refs[..limit] {
             index.reference(&r.value, book, out);
         }
     } else {
-        let currency = b.currency;
+        let (currency, minor) = (b.currency, b.minor());
         let bank_date = rule.date_window.and_then(|w| match w.field {
-            crate::rules::DateField::Booking => b.booking.or(b.value),
-            crate::rules::DateField::Value => b.value.or(b.booking),
+            crate::rules::DateField::Booking => b.booking().or(b.value()),
+            crate::rules::DateField::Value => b.value().or(b.booking()),
         });
         if let (true, Some(w), Some(d)) = (rule.amount.is_exact(), rule.date_window, bank_date) {
             // The bank date may be `before` days before and `after` days after the book date.
-            index.amount_on_dates(currency, b.minor, d - w.after as i32, d + w.before as i32, out);
+            index.amount_on_dates(currency, minor, d - w.after as i32, d + w.before as i32, out);
         } else if rule.amount.is_exact() {
-            index.amount_range(currency, b.minor, b.minor, None, out);
+            index.amount_range(currency, minor, minor, None, out);
         } else if rule.date_window.is_none() || bank_date.is_some() {
             // The limit is relative to the book amount; twice the bank amount bounds it. The
             // rule's date window is the one `evaluate` applies (a rule with a window refuses an
@@ -941,7 +956,7 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView
             let limit = rule.amount.limit(b.signed.abs().checked_mul(bankrec_model::Decimal::TWO).unwrap_or(bankrec_model::Decimal::MAX));
             let tol = minor_units(limit, currency).saturating_add(1);
             let dates = rule.date_window.zip(bank_date).map(|(w, d)| (d - w.after as i32, d + w.before as i32));
-            index.amount_range(currency, b.minor.saturating_sub(tol), b.minor.saturating_add(tol), dates, out);
+            index.amount_range(currency, minor.saturating_sub(tol), minor.saturating_add(tol), dates, out);
         }
     }
     if out.len() > 1 {
@@ -963,8 +978,8 @@ fn no_candidate_reason(b: &BankView<'_>) -> String {
 
 fn member_ids(c: &BookView<'_>) -> (Vec<String>, Vec<String>) {
     match c.record {
-        BookRecord::Ledger(l) => (vec![l.id.clone()], Vec::new()),
-        BookRecord::Item(i) => (Vec::new(), vec![i.id.clone()]),
+        BookRecord::Ledger(l, _) => (vec![l.id.clone()], Vec::new()),
+        BookRecord::Item(i, _) => (Vec::new(), vec![i.id.clone()]),
     }
 }
 
@@ -1030,7 +1045,7 @@ pub(crate) fn pair_reasons(
     }
     if eval.part(4) == Some(1.0) {
         first.push_str(", settlement number ");
-        first.push_str(b.settlement.as_deref().unwrap_or_default());
+        first.push_str(b.settlement.map_or("", |s| names.settlement(s)));
         first.push_str(" equal");
     }
     // Exact sizes: a million records keep these strings. Written in the caller's buffer and copied
@@ -1161,37 +1176,42 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
     (2..).map(|n| format!("{base}-{n}")).find(|id| !used(id)).unwrap_or(base)
 }
 
-/// A record's rule name and account label, shared with the other records of the run.
-struct Shared {
-    rule: Arc<str>,
-    account: Arc<str>,
+/// A pair a one-to-one rule accepted, with what its record needs from the views (the reasons
+/// written out already).
+struct Accepted<'a> {
+    entry: &'a BankEntry,
+    book: BookRecord<'a>,
+    account: Option<&'a BankAccount>,
+    book_signed: Decimal,
+    /// Bank minus book.
+    difference: Decimal,
+    score: f64,
     components: Arc<[bankrec_model::ScoreComponent]>,
+    reasons: Vec<String>,
+    rule_at: usize,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The record of an accepted pair; `labels` shares the rule name and account label among records.
 fn make_record(
     rule: &Rule,
-    shared: Shared,
-    b: &BankView<'_>,
-    c: &BookView<'_>,
-    eval: &Eval,
-    names: &Names,
+    pair: Accepted<'_>,
+    labels: &mut Labels,
     now: Timestamp,
     existing: &HashSet<&str>,
     new_ids: &mut HashSet<String>,
-    scratch: &mut String,
 ) -> MatchRecord {
-    let (ledger, items): (Vec<&str>, Vec<&str>) = match c.record {
-        BookRecord::Ledger(l) => (vec![l.id.as_str()], vec![]),
-        BookRecord::Item(i) => (vec![], vec![i.id.as_str()]),
+    let entry = pair.entry;
+    let (ledger, items): (Vec<&str>, Vec<&str>) = match pair.book {
+        BookRecord::Ledger(l, _) => (vec![l.id.as_str()], vec![]),
+        BookRecord::Item(i, _) => (vec![], vec![i.id.as_str()]),
     };
     // One bank entry and one book record: the readable `rule:bank:book` is unique among active
     // records and costs no hash; a suffix tells it apart from a cancelled record of the same pair.
     let book_id = ledger.first().or(items.first()).copied().unwrap_or_default();
-    let mut id = String::with_capacity(rule.name.len() + b.entry.id.len() + book_id.len() + 2);
+    let mut id = String::with_capacity(rule.name.len() + entry.id.len() + book_id.len() + 2);
     id.push_str(&rule.name);
     id.push(':');
-    id.push_str(&b.entry.id);
+    id.push_str(&entry.id);
     id.push(':');
     id.push_str(book_id);
     if existing.contains(id.as_str()) || new_ids.contains(&id) {
@@ -1202,27 +1222,27 @@ fn make_record(
         // Only needed to tell apart records of a pair matched, cancelled and matched again.
         new_ids.insert(id.clone());
     }
-    let mut r = MatchRecord::new(id, b.entry.currency, MatchOrigin::Rule(shared.rule), now, ENGINE_ACTOR);
-    r.account = Some(shared.account);
-    r.bank_entries = vec![b.entry.id.clone()];
-    match c.record {
-        BookRecord::Ledger(l) => r.ledger_entries = vec![l.id.clone()],
-        BookRecord::Item(i) => r.open_items = vec![OpenItemAllocation { id: i.id.clone(), amount: c.signed.abs() }],
+    let mut r = MatchRecord::new(id, entry.currency, MatchOrigin::Rule(labels.get(&rule.name)), now, ENGINE_ACTOR);
+    r.account = Some(labels.get(pair.account.map_or_else(|| entry.account.as_str(), |a| a.id.as_str())));
+    r.bank_entries = vec![entry.id.clone()];
+    match pair.book {
+        BookRecord::Ledger(l, _) => r.ledger_entries = vec![l.id.clone()],
+        BookRecord::Item(i, _) => r.open_items = vec![OpenItemAllocation { id: i.id.clone(), amount: pair.book_signed.abs() }],
     }
-    if !eval.difference.is_zero() {
+    if !pair.difference.is_zero() {
         if let Some(adj) = &rule.adjustment {
             r.adjustments.push(AdjustmentLine {
                 account: adj.account.clone(),
-                amount: eval.difference,
-                currency: b.entry.currency,
+                amount: pair.difference,
+                currency: entry.currency,
                 kind: adj.kind,
                 description: Some(format!("difference within the tolerance of rule {}", rule.name)),
             });
         }
     }
-    r.score = eval.score;
-    r.components = shared.components;
-    r.reasons = pair_reasons(rule, b, c, eval, names, scratch);
+    r.score = pair.score;
+    r.components = pair.components;
+    r.reasons = pair.reasons;
     r
 }
 

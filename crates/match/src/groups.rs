@@ -213,9 +213,9 @@ pub(crate) fn match_groups(
         order
     };
     let bank_order = order(input.bank.iter().map(|v| v.entry.id.as_str()).collect());
-    let ledger_order = order(input.ledger.iter().map(|v| v.id).collect());
+    let ledger_order = order(input.ledger.iter().map(|v| v.id()).collect());
     let item_order: Vec<usize> =
-        order(input.items.iter().map(|(v, _)| v.id).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
+        order(input.items.iter().map(|(v, _)| v.id()).collect()).into_iter().filter(|&k| input.items[k].1 > Decimal::ZERO).collect();
 
     let n_refs = ledger_order.iter().map(|&k| input.ledger[k].refs.len()).sum::<usize>()
         + item_order.iter().map(|&k| input.items[k].0.refs.len()).sum::<usize>();
@@ -471,15 +471,17 @@ impl<'a> Run<'a, '_> {
     /// Bank entries and ledger lines sharing a settlement number, three or more in all, on one
     /// bank account and currency.
     fn settlement_groups(&mut self) -> Vec<Group> {
+        // Keyed by the numbers' text, so that groups are found in the same order in every run.
+        let names: &Names = self.names;
         let mut banks: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
         for (b, v) in self.bank.iter().enumerate().filter(|(b, _)| self.bank_open[*b]) {
-            if let Some(s) = v.settlement.as_deref() {
-                banks.entry((s, v.account_label(), v.e.currency.code())).or_default().push(b);
+            if let Some(s) = v.settlement {
+                banks.entry((names.settlement(s), v.account_label(), v.e.currency.code())).or_default().push(b);
             }
         }
         let mut ledgers: HashMap<&str, Vec<usize>> = HashMap::default();
         for (k, c) in self.book.iter().enumerate().filter(|(k, _)| self.book_open[*k]) {
-            if let (Rec::Ledger(_), Some(s)) = (c.rec, c.settlement.as_deref()) {
+            if let (Rec::Ledger(_), Some(s)) = (c.rec, c.settlement.map(|s| names.settlement(s))) {
                 ledgers.entry(s).or_default().push(k);
             }
         }

@@ -2,6 +2,7 @@
 //! numbers, normalised names, references and settlement numbers, and the candidate index.
 
 use std::hash::BuildHasher;
+use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ impl NameId {
 /// Normalised names by spelling: payers repeat, and normalising (transliteration, legal forms,
 /// word order) was the costliest step of a view. Views hold a name's id: within one table, equal
 /// normalised names have equal ids, which scoring relies on (views compared are of one table).
+/// The table also holds the views' settlement numbers, normalised, the same way.
 pub(crate) struct Names {
     /// Spellings copied inline (almost all fit): a key borrowed from its entry would cost a cache
     /// miss per comparison, the entries lying far apart.
@@ -44,6 +46,9 @@ pub(crate) struct Names {
     /// with those of every name sharing one, and splitting was most of that comparison's cost.
     word_spans: Vec<(u32, u32)>,
     word_starts: Vec<u32>,
+    /// Normalised settlement numbers, kept here beside the names: a view holds 4 bytes for one.
+    settlements: Vec<CompactString>,
+    settlement_ids: FxHashMap<CompactString, SettlementId>,
 }
 
 impl Default for Names {
@@ -54,6 +59,8 @@ impl Default for Names {
             names: Vec::new(),
             word_spans: Vec::new(),
             word_starts: vec![0],
+            settlements: Vec::new(),
+            settlement_ids: FxHashMap::default(),
         };
         names.add(Rc::from(""));
         names
@@ -104,7 +111,32 @@ impl Names {
     pub(crate) fn get(&self, id: NameId) -> &str {
         self.names.get(id.0 as usize).map_or("", |n| n)
     }
+
+    /// The id of the normalised settlement number `raw`, none when it normalises to nothing.
+    pub(crate) fn settlement_id(&mut self, raw: Option<&str>) -> Option<SettlementId> {
+        let key = normalize_key(raw?);
+        if key.is_empty() {
+            return None;
+        }
+        if let Some(&id) = self.settlement_ids.get(&key) {
+            return Some(id);
+        }
+        let id = SettlementId(NonZeroU32::new(u32::try_from(self.settlements.len() + 1).ok()?)?);
+        self.settlements.push(key.clone());
+        self.settlement_ids.insert(key, id);
+        Some(id)
+    }
+
+    /// The normalised settlement number.
+    pub(crate) fn settlement(&self, id: SettlementId) -> &str {
+        self.settlements.get(id.0.get() as usize - 1).map_or("", CompactString::as_str)
+    }
 }
+
+/// A normalised settlement number in a [`Names`] table: within one table, equal numbers have equal
+/// ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SettlementId(NonZeroU32);
 
 /// Text many match records repeat (rule names, account labels), held once and shared by them.
 #[derive(Default)]
@@ -162,68 +194,106 @@ impl<'a> AccountLookup<'a> {
     }
 }
 
-/// A bank entry ready to compare.
+/// A day number (Julian day) of a view, [`NO_DAY`] for none: 4 bytes where `Option<i32>` takes 8,
+/// and a run holds two million views.
+type Day = i32;
+
+/// No date.
+const NO_DAY: Day = Day::MIN;
+
+fn day(date: Option<bankrec_model::Date>) -> Day {
+    date.map_or(NO_DAY, |d| d.to_julian_day())
+}
+
+fn some_day(day: Day) -> Option<i32> {
+    (day != NO_DAY).then_some(day)
+}
+
+/// A bank entry ready to compare. Kept small (136 bytes): a run holds one per entry, and what is
+/// cheap to derive (the amount in minor units) is derived where needed.
 #[derive(Debug)]
 pub(crate) struct BankView<'a> {
     pub(crate) entry: &'a BankEntry,
+    /// The bank account, when the account map knows it.
+    pub(crate) account: Option<&'a BankAccount>,
+    /// Structured references first (`refs[..structured]`), then those found in text.
+    pub(crate) refs: Refs,
+    pub(crate) signed: Decimal,
+    booking: Day,
+    value: Day,
+    /// The normalised counterparty name in the run's [`Names`]: equal names are equal ids.
+    pub(crate) name_id: NameId,
+    /// The normalised settlement number in the run's [`Names`].
+    pub(crate) settlement: Option<SettlementId>,
+    structured: u32,
     /// The entry's currency, read here: every candidate is compared on it, and the entry itself
     /// lies far away in memory.
     pub(crate) currency: Currency,
-    pub(crate) signed: Decimal,
-    pub(crate) minor: i64,
-    pub(crate) booking: Option<i32>,
-    pub(crate) value: Option<i32>,
-    /// The normalised counterparty name in the run's [`Names`]: equal names are equal ids.
-    pub(crate) name_id: NameId,
-    /// Structured references first (`refs[..structured]`), then those found in text.
-    pub(crate) refs: Refs,
-    pub(crate) structured: usize,
-    pub(crate) settlement: Option<CompactString>,
-    /// The bank account, when the account map knows it.
-    pub(crate) account: Option<&'a BankAccount>,
 }
 
 impl<'a> BankView<'a> {
+    /// The amount in minor units.
+    pub(crate) fn minor(&self) -> i64 {
+        minor_units(self.signed, self.currency)
+    }
+
+    pub(crate) fn booking(&self) -> Option<i32> {
+        some_day(self.booking)
+    }
+
+    pub(crate) fn value(&self) -> Option<i32> {
+        some_day(self.value)
+    }
+
+    /// The structured references (`refs[..structured]`).
+    pub(crate) fn structured(&self) -> usize {
+        self.structured as usize
+    }
+
     /// The application's account id, when the account map knows the account.
     pub(crate) fn account_id(&self) -> Option<&'a str> {
         self.account.map(|a| a.id.as_str())
     }
-
-    pub(crate) fn account_label(&self) -> &'a str {
-        self.account_id().unwrap_or_else(|| self.entry.account.as_str())
-    }
 }
 
-/// The book side of a candidate.
+/// The book side of a candidate, with the account the account check reads: a ledger line's GL
+/// account as the bank account booked to it, when the map has one; an open item's expected bank
+/// account as named. Read here so that scoring a pair does not reach into the record.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum BookRecord<'a> {
-    Ledger(&'a LedgerEntry),
-    Item(&'a OpenItem),
+    Ledger(&'a LedgerEntry, Option<&'a BankAccount>),
+    Item(&'a OpenItem, Option<&'a String>),
 }
 
-/// A ledger entry or open item ready to compare.
+/// A ledger entry or open item ready to compare, kept small (136 bytes) as [`BankView`] is.
 #[derive(Debug)]
 pub(crate) struct BookView<'a> {
     pub(crate) record: BookRecord<'a>,
-    pub(crate) id: &'a str,
-    pub(crate) currency: Currency,
+    pub(crate) refs: Refs,
     pub(crate) signed: Decimal,
-    pub(crate) minor: i64,
-    pub(crate) date: Option<i32>,
+    date: Day,
     /// The normalised counterparty name in the run's [`Names`].
     pub(crate) name_id: NameId,
-    pub(crate) refs: Refs,
-    pub(crate) settlement: Option<CompactString>,
-    /// A ledger line's GL account as the bank account booked to it, when the map has one; an
-    /// open item's expected bank account as named. Read here so that scoring a pair does not
-    /// reach into the record.
-    pub(crate) owner: Option<&'a BankAccount>,
-    pub(crate) expected_account: Option<&'a str>,
+    /// The normalised settlement number in the run's [`Names`].
+    pub(crate) settlement: Option<SettlementId>,
+    pub(crate) currency: Currency,
 }
 
-impl BookView<'_> {
+impl<'a> BookView<'a> {
     pub(crate) fn is_ledger(&self) -> bool {
-        matches!(self.record, BookRecord::Ledger(_))
+        matches!(self.record, BookRecord::Ledger(..))
+    }
+
+    /// The record's id.
+    pub(crate) fn id(&self) -> &'a str {
+        match self.record {
+            BookRecord::Ledger(l, _) => &l.id,
+            BookRecord::Item(i, _) => &i.id,
+        }
+    }
+
+    pub(crate) fn date(&self) -> Option<i32> {
+        some_day(self.date)
     }
 }
 
@@ -237,10 +307,6 @@ pub(crate) fn minor_units(amount: Decimal, currency: Currency) -> i64 {
         if units >= scale { mantissa.checked_mul(10i128.pow(units - scale)) } else { Some(mantissa / 10i128.pow((scale - units).min(38))) };
     let saturated = if mantissa < 0 { i64::MIN } else { i64::MAX };
     scaled.and_then(|v| i64::try_from(v).ok()).unwrap_or(saturated)
-}
-
-fn settlement_key(text: Option<&str>) -> Option<CompactString> {
-    text.map(normalize_key).filter(|s| !s.is_empty())
 }
 
 pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, names: &mut Names) -> BankView<'a> {
@@ -262,7 +328,7 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
             push_key(&mut refs, RefKey { value: normalize_key(e2e), kind: ReferenceKind::EndToEndId });
         }
     }
-    let structured = refs.len();
+    let structured = u32::try_from(refs.len()).unwrap_or(u32::MAX);
     for t in transactions {
         for line in t.remittance.unstructured.iter().chain(&t.remittance.additional) {
             extract_keys(line, &mut refs);
@@ -275,16 +341,15 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
     let account = accounts.by_identifier(&entry.account);
     BankView {
         entry,
-        currency: entry.currency,
-        signed,
-        minor: minor_units(signed, entry.currency),
-        booking: entry.booking_date.map(|d| d.to_julian_day()),
-        value: entry.value_date.map(|d| d.to_julian_day()),
-        name_id,
-        refs,
-        structured,
-        settlement: settlement_key(entry.settlement_number.as_deref()),
         account,
+        refs,
+        signed,
+        booking: day(entry.booking_date),
+        value: day(entry.value_date),
+        name_id,
+        settlement: names.settlement_id(entry.settlement_number.as_deref()),
+        structured,
+        currency: entry.currency,
     }
 }
 
@@ -307,17 +372,13 @@ pub(crate) fn ledger_view<'a>(entry: &'a LedgerEntry, accounts: &AccountLookup<'
         }
     }
     BookView {
-        record: BookRecord::Ledger(entry),
-        id: &entry.id,
-        currency: entry.currency,
-        signed,
-        minor: minor_units(signed, entry.currency),
-        date: Some(entry.date.to_julian_day()),
-        name_id,
+        record: BookRecord::Ledger(entry, accounts.by_gl_account(&entry.gl_account)),
         refs,
-        settlement: settlement_key(entry.settlement_number.as_deref()),
-        owner: accounts.by_gl_account(&entry.gl_account),
-        expected_account: None,
+        signed,
+        date: entry.date.to_julian_day(),
+        name_id,
+        settlement: names.settlement_id(entry.settlement_number.as_deref()),
+        currency: entry.currency,
     }
 }
 
@@ -336,17 +397,13 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
         }
     }
     BookView {
-        record: BookRecord::Item(item),
-        id: &item.id,
-        currency: item.currency,
-        signed,
-        minor: minor_units(signed, item.currency),
-        date: item.due_date.or(item.issue_date).map(|d| d.to_julian_day()),
-        name_id,
+        record: BookRecord::Item(item, item.bank_account.as_ref()),
         refs,
-        settlement: settlement_key(item.settlement_number.as_deref()),
-        owner: None,
-        expected_account: item.bank_account.as_deref(),
+        signed,
+        date: day(item.due_date.or(item.issue_date)),
+        name_id,
+        settlement: names.settlement_id(item.settlement_number.as_deref()),
+        currency: item.currency,
     }
 }
 
@@ -426,7 +483,7 @@ pub(crate) const MAX_AMOUNT_CANDIDATES: usize = 64;
 impl BookIndex {
     pub(crate) fn build(book: &[BookView<'_>]) -> BookIndex {
         let mut by_amount: Vec<(u32, i64, i32, u32)> =
-            book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), v.minor, v.date.unwrap_or(i32::MIN), i as u32)).collect();
+            book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), minor_units(v.signed, v.currency), v.date, i as u32)).collect();
         by_amount.sort_unstable();
         let mut runs: Vec<(u64, (u32, u32))> = Vec::new();
         let mut start = 0usize;
@@ -442,8 +499,8 @@ impl BookIndex {
                 let h = key_hash(&r.value);
                 refs.push((h, (tag(h), i as u32)));
             }
-            if let Some(s) = &v.settlement {
-                let h = key_hash(s);
+            if let Some(s) = v.settlement {
+                let h = settlement_hash(s);
                 settlements.push((h, (tag(h), i as u32)));
             }
         }
@@ -520,10 +577,10 @@ impl BookIndex {
     }
 
     /// Book records with this settlement number, appended to `out`.
-    pub(crate) fn settlement(&self, value: &str, book: &[BookView<'_>], out: &mut Vec<u32>) {
-        let h = key_hash(value);
+    pub(crate) fn settlement(&self, id: SettlementId, book: &[BookView<'_>], out: &mut Vec<u32>) {
+        let h = settlement_hash(id);
         for (_, i) in self.by_settlement.get(h).filter(|&(t, _)| t == tag(h)) {
-            if book[i as usize].settlement.as_deref() == Some(value) {
+            if book[i as usize].settlement == Some(id) {
                 out.push(i);
             }
         }
@@ -535,9 +592,31 @@ fn key_hash(value: &str) -> u64 {
     FxBuildHasher.hash_one(value)
 }
 
+fn settlement_hash(id: SettlementId) -> u64 {
+    FxBuildHasher.hash_one(id.0.get())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_stay_small() {
+        // A run holds one view per entry, ledger line and open item: two million at 1M × 1M.
+        assert!(std::mem::size_of::<BankView<'_>>() <= 136, "{}", std::mem::size_of::<BankView<'_>>());
+        assert!(std::mem::size_of::<BookView<'_>>() <= 136, "{}", std::mem::size_of::<BookView<'_>>());
+    }
+
+    #[test]
+    fn settlement_numbers_share_an_id_when_they_normalise_alike() {
+        let mut names = Names::default();
+        let a = names.settlement_id(Some("ST-0077"));
+        assert_eq!(a, names.settlement_id(Some("st 0077")));
+        assert_ne!(a, names.settlement_id(Some("ST-0078")));
+        assert_eq!(names.settlement(a.expect("a number")), normalize_key("ST-0077"));
+        assert_eq!(names.settlement_id(Some(" - ")), None);
+        assert_eq!(names.settlement_id(None), None);
+    }
 
     #[test]
     fn minor_units_truncate_like_decimal_arithmetic() {

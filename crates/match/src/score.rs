@@ -86,8 +86,8 @@ pub(crate) fn round3(x: f64) -> f64 {
 
 fn bank_date(b: &BankView<'_>, field: DateField) -> Option<i32> {
     match field {
-        DateField::Booking => b.booking.or(b.value),
-        DateField::Value => b.value.or(b.booking),
+        DateField::Booking => b.booking().or(b.value()),
+        DateField::Value => b.value().or(b.booking()),
     }
 }
 
@@ -138,12 +138,12 @@ pub(crate) fn bank_admissible(rule: &Rule, b: &BankView<'_>) -> bool {
 
 fn reference_hit(b: &BankView<'_>, c: &BookView<'_>, condition: Option<ReferenceCondition>) -> Option<(RefHit, usize)> {
     let limit = match condition {
-        Some(ReferenceCondition::Equal) => b.structured,
+        Some(ReferenceCondition::Equal) => b.structured(),
         _ => b.refs.len(),
     };
     for (ci, cr) in c.refs.iter().enumerate() {
         if let Some(bi) = b.refs[..limit].iter().position(|br| br.value == cr.value) {
-            let hit = if bi < b.structured { RefHit::Structured(bi) } else { RefHit::Text(bi) };
+            let hit = if bi < b.structured() { RefHit::Structured(bi) } else { RefHit::Text(bi) };
             return Some((hit, ci));
         }
     }
@@ -183,7 +183,7 @@ fn class(kind: ReferenceKind) -> Option<RefClass> {
 /// is absent evidence and must not count against the pair.
 fn contradicts(b: &BankView<'_>, c: &BookView<'_>) -> bool {
     let strong = b.refs.iter().enumerate().filter_map(|(i, r)| {
-        let structured = i < b.structured;
+        let structured = i < b.structured();
         match class(r.kind)? {
             RefClass::Payment if structured || r.value.len() >= STRONG_REFERENCE_LEN => Some(RefClass::Payment),
             RefClass::Document if structured => Some(RefClass::Document),
@@ -208,7 +208,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
         return None;
     }
     match c.record {
-        BookRecord::Ledger(l) => {
+        BookRecord::Ledger(l, owner) => {
             if !rule.considers_ledger() {
                 return None;
             }
@@ -217,7 +217,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
                 // booked to the line's code: the same account (by address, the common case) or one
                 // with the same code agrees; a line whose code the view could not place is compared
                 // as written; a line without a code is tied to no account (`LedgerEntry::gl_account_code`).
-                let agrees = match c.owner {
+                let agrees = match owner {
                     Some(o) => std::ptr::eq(o, account) || o.gl_account.code == account.gl_account.code,
                     None => l.gl_account_code().is_none_or(|code| code == account.gl_account.code),
                 };
@@ -226,7 +226,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
                 }
             }
         }
-        BookRecord::Item(item) => {
+        BookRecord::Item(item, expected) => {
             if !rule.considers_open_items() {
                 return None;
             }
@@ -241,7 +241,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
                     return None;
                 }
             }
-            if let (Some(expected), Some(id)) = (c.expected_account, b.account_id()) {
+            if let (Some(expected), Some(id)) = (expected, b.account_id()) {
                 if expected != id && expected != b.entry.account.as_str() {
                     return None;
                 }
@@ -262,7 +262,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
     };
     // Date.
     let field = rule.date_window.map(|w| w.field).unwrap_or_default();
-    let days = match (bank_date(b, field), c.date) {
+    let days = match (bank_date(b, field), c.date()) {
         (Some(bd), Some(cd)) => Some(bd - cd),
         _ => None,
     };

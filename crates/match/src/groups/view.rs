@@ -6,7 +6,7 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::prepare::{BankView, BookRecord, BookView, NameId};
+use crate::prepare::{BankView, BookRecord, BookView, NameId, SettlementId};
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs, MIN_REFERENCE_LEN};
 
 /// A bank entry ready to group.
@@ -19,7 +19,7 @@ pub(super) struct BankV<'a> {
     /// Of a batch (two details or more), the references each detail quotes that some book record
     /// has; else empty.
     pub(super) detail_refs: Vec<RefIds>,
-    pub(super) settlement: Option<CompactString>,
+    pub(super) settlement: Option<SettlementId>,
     /// The bank account, when the account map knows it.
     pub(super) account: Option<&'a BankAccount>,
     pub(super) date: Option<i32>,
@@ -57,7 +57,7 @@ pub(super) struct BookV<'a> {
     pub(super) name: NameId,
     pub(super) refs: RefIds,
     /// Of a ledger line (settlement groups join no open items).
-    pub(super) settlement: Option<CompactString>,
+    pub(super) settlement: Option<SettlementId>,
     pub(super) date: Option<i32>,
 }
 
@@ -200,7 +200,7 @@ pub(super) fn bank_v<'a>(view: &BankView<'a>, book_refs: &BookRefs, scratch: &mu
         name,
         refs,
         detail_refs,
-        settlement: view.settlement.clone(),
+        settlement: view.settlement,
         account: view.account,
         date: e.date().map(|d| d.to_julian_day()),
     }
@@ -213,11 +213,21 @@ pub(super) fn bank_v<'a>(view: &BankView<'a>, book_refs: &BookRefs, scratch: &mu
 pub(super) fn book_v<'a>(view: &BookView<'a>, open: Decimal, k: usize, book_refs: &mut BookRefs) -> BookV<'a> {
     let refs = view.refs.iter().filter(|r| r.value.len() >= MIN_REFERENCE_LEN).map(|r| book_refs.add(r.value.clone(), k)).collect();
     let (rec, open, settlement) = match view.record {
-        BookRecord::Ledger(l) => (Rec::Ledger(l), l.amount, view.settlement.clone()),
+        BookRecord::Ledger(l, _) => (Rec::Ledger(l), l.amount, view.settlement),
         // Settlement groups join bank entries and ledger lines only.
-        BookRecord::Item(i) => (Rec::Item(i), open, None),
+        BookRecord::Item(i, _) => (Rec::Item(i), open, None),
     };
-    BookV { rec, id: view.id, currency: view.currency, open, signed: view.signed, name: view.name_id, refs, settlement, date: view.date }
+    BookV {
+        rec,
+        id: view.id(),
+        currency: view.currency,
+        open,
+        signed: view.signed,
+        name: view.name_id,
+        refs,
+        settlement,
+        date: view.date(),
+    }
 }
 
 /// GL account codes and bank account identifiers of the book side as small integers: the account
