@@ -8,7 +8,7 @@ use std::str::FromStr;
 use bankrec_model::{
     AccountId, AmountDetails, Balance, BalanceKind, BankEntry, BankTxCode, Batch, Bic, Charge, CreditorReference, Currency, Direction,
     EntryStatus, ErrorCode, ExchangeRate, ImportError, Money, Party, ReferredDocument, Remittance, Severity, Statement, StatementKind,
-    Timestamp, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
+    ThinVec, Timestamp, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
 };
 use rust_decimal::Decimal;
 use time::Date;
@@ -307,8 +307,8 @@ fn charge(t: &Tree, rec: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Optio
 }
 
 /// `Chrgs`: version 2 repeats `Chrgs` with one charge each; version 4 and later hold `Rcrd`s.
-fn charges(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<Vec<Charge>, CamtError> {
-    let mut out = Vec::new();
+fn charges(t: &Tree, id: NodeId, ctx: &Ctx<'_>, sink: &mut Sink) -> Result<ThinVec<Charge>, CamtError> {
+    let mut out = ThinVec::new();
     for chrgs in t.children_named(id, "Chrgs") {
         if let Some(c) = charge(t, chrgs, ctx, sink)? {
             out.push(c);

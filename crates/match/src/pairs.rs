@@ -536,11 +536,11 @@ fn same_account(given: Option<&AccountId>, ours: &AccountId) -> Option<bool> {
     }
     match (given, ours) {
         (AccountId::Iban(_), AccountId::Iban(_)) => Some(false),
-        (AccountId::Other { id, .. }, AccountId::Iban(iban)) | (AccountId::Iban(iban), AccountId::Other { id, .. }) => {
-            let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+        (AccountId::Other(other), AccountId::Iban(iban)) | (AccountId::Iban(iban), AccountId::Other(other)) => {
+            let id: String = other.id.chars().filter(char::is_ascii_alphanumeric).collect();
             (id.eq_ignore_ascii_case(iban.bban())).then_some(true)
         }
-        (AccountId::Other { .. }, AccountId::Other { .. }) => {
+        (AccountId::Other(_), AccountId::Other(_)) => {
             let norm = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
             Some(norm(given.as_str()) == norm(ours.as_str()))
         }

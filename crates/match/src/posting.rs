@@ -1080,14 +1080,14 @@ mod tests {
             TransactionDetail { amount: None, direction: None, transaction: t }
         };
         let mut batch = entry("B", -500);
-        batch.details = vec![detail("charge 1", None), detail("invoice 7", None)];
+        batch.details = bankrec_model::thin_vec![detail("charge 1", None), detail("invoice 7", None)];
         assert!(rule.test(&batch, None).is_none());
         batch.details[1] = detail("charge 2", None);
         let hit = rule.test(&batch, None).expect("every detail is a charge");
         assert!(hit.reasons[0].contains("all 2 details"), "{:?}", hit.reasons);
 
         let mut coded = entry("C", -500);
-        coded.details = vec![detail("a", code("PMNT", "RCDT", "CHRG")), detail("b", code("PMNT", "RCDT", "ESCT"))];
+        coded.details = bankrec_model::thin_vec![detail("a", code("PMNT", "RCDT", "CHRG")), detail("b", code("PMNT", "RCDT", "ESCT"))];
         assert!(rule.test(&coded, None).is_none());
         coded.details[1] = detail("b", code("ACMT", "MDOP", "CHRG"));
         assert_eq!(rule.test(&coded, None).map(|m| m.evidence), Some(PostingEvidence::BankTxCode));

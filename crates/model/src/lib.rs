@@ -47,7 +47,7 @@ mod statement;
 mod timestamp;
 mod validation;
 
-pub use account::{AccountId, AccountMap, BankAccount, Bic, GlAccount, Iban, OnboardingFinding, DEFAULT_SUSPENSE_TITLE};
+pub use account::{AccountId, AccountMap, BankAccount, Bic, GlAccount, Iban, OnboardingFinding, OtherAccountId, DEFAULT_SUSPENSE_TITLE};
 pub use error::ModelError;
 pub use import_error::{ErrorCode, ImportError, Severity, SourceLocation};
 pub use ledger::{LedgerEntry, OpenItem, OpenItemKind, PaymentMethod};
@@ -68,3 +68,7 @@ pub use validation::{check_balance, check_continuity, check_negative_balances, I
 /// Re-exported so callers name the same `Decimal` and `Date` types.
 pub use rust_decimal::Decimal;
 pub use time::Date;
+
+/// Re-exported for the lists of a bank entry (remittance parts, details, charges): build one with
+/// [`thin_vec!`] or from a `Vec` with `.into()`.
+pub use thin_vec::{thin_vec, ThinVec};

@@ -7,6 +7,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use thin_vec::ThinVec;
 use time::Date;
 
 use crate::account::AccountId;
@@ -235,17 +236,17 @@ pub struct ReferredDocument {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Remittance {
     /// Unstructured lines (`Ustrd`), in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unstructured: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub unstructured: ThinVec<String>,
     /// Structured creditor references.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub creditor_refs: Vec<CreditorReference>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub creditor_refs: ThinVec<CreditorReference>,
     /// Referred documents (invoice numbers).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub documents: Vec<ReferredDocument>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub documents: ThinVec<ReferredDocument>,
     /// Additional structured remittance text (`AddtlRmtInf`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub additional: Vec<String>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub additional: ThinVec<String>,
 }
 
 impl Remittance {
@@ -546,8 +547,8 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_tx_code: Option<Box<BankTxCode>>,
     /// Charges.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub charges: Vec<Charge>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub charges: ThinVec<Charge>,
     /// Instructed amount, exchange rate and counter-values; `None` when nothing is given (JSON
     /// still writes `{}`). Read it with [`Transaction::amount_details`], fill it with
     /// [`Transaction::amount_details_mut`].
@@ -701,8 +702,8 @@ pub struct BankEntry {
     #[serde(flatten)]
     pub transaction: Transaction,
     /// Transaction details of a batch entry (two or more).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<TransactionDetail>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub details: ThinVec<TransactionDetail>,
 }
 
 impl BankEntry {
@@ -726,7 +727,7 @@ impl BankEntry {
             additional_info: None,
             batch: None,
             transaction: Transaction::default(),
-            details: Vec::new(),
+            details: ThinVec::new(),
         }
     }
 
@@ -1036,7 +1037,8 @@ mod tests {
         for (name, size) in sizes {
             println!("{name}: {size} bytes");
         }
-        assert!(std::mem::size_of::<BankEntry>() <= 608, "BankEntry grew to {} bytes", std::mem::size_of::<BankEntry>());
+        assert!(std::mem::size_of::<BankEntry>() <= 464, "BankEntry grew to {} bytes", std::mem::size_of::<BankEntry>());
+        assert!(std::mem::size_of::<AccountId>() <= 24, "AccountId grew to {} bytes", std::mem::size_of::<AccountId>());
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn indicator(direction: Direction) -> &'static str {
 fn account_xml(account: &AccountId) -> String {
     match account {
         AccountId::Iban(iban) => format!("<Id><IBAN>{iban}</IBAN></Id>"),
-        AccountId::Other { id, .. } => format!("<Id><Othr><Id>{}</Id></Othr></Id>", escape(id)),
+        AccountId::Other(other) => format!("<Id><Othr><Id>{}</Id></Othr></Id>", escape(&other.id)),
     }
 }
 

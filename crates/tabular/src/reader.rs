@@ -596,7 +596,7 @@ fn map_bank(ctx: &RowCtx<'_>, cache: &mut Cache) -> RowResult<Mapped<BankEntry>>
     let t = &mut e.transaction;
     t.refs.set_opt(TransactionRefKind::EndToEndId, ctx.text(Field::EndToEndId).filter(|r| !bankrec_model::is_placeholder_reference(r)));
     t.refs.set_opt(TransactionRefKind::MandateId, ctx.text(Field::MandateId));
-    t.remittance.unstructured = ctx.texts(Field::Remittance);
+    t.remittance.unstructured = ctx.texts(Field::Remittance).into();
     if let Some(r) = ctx.text(Field::CreditorReference) {
         t.remittance.creditor_refs.push(CreditorReference { reference: r, kind: None, issuer: None });
     }

@@ -279,7 +279,7 @@ fn detail(cents: i64, name: &str, text: &str) -> TransactionDetail {
 #[test]
 fn batch_of_four_details() {
     let mut e = bank("B1", 100_000, date!(2024 - 04 - 02), "", "");
-    e.details = vec![
+    e.details = bankrec_model::thin_vec![
         detail(10_000, "Alpha", "INV-2001"),
         detail(20_000, "Beta", "invoice INV-2002"),
         detail(30_000, "Gamma AB", ""),

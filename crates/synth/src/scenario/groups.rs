@@ -3,8 +3,8 @@
 //! random numbers, so a scenario stays deterministic.
 
 use bankrec_model::{
-    AccountId, BankEntry, BankTxCode, Batch, CreditorReference, Date, Decimal, Direction, LedgerEntry, Money, OpenItem, OpenItemKind,
-    Party, PaymentMethod, ReferredDocument, Remittance, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
+    thin_vec, AccountId, BankEntry, BankTxCode, Batch, CreditorReference, Date, Decimal, Direction, LedgerEntry, Money, OpenItem,
+    OpenItemKind, Party, PaymentMethod, ReferredDocument, Remittance, Transaction, TransactionDetail, TransactionRefKind, TransactionRefs,
 };
 use time::Duration;
 
@@ -256,14 +256,14 @@ impl Gen<'_> {
                         .with(TransactionRefKind::EndToEndId, format!("{pmt}-{}", j + 1))
                         .with(TransactionRefKind::PaymentInfoId, pmt.clone()),
                     counterparty: party(&name),
-                    remittance: Remittance { unstructured: vec![template.replace("{}", &printed)], ..Remittance::default() },
+                    remittance: Remittance { unstructured: thin_vec![template.replace("{}", &printed)], ..Remittance::default() },
                     ..Transaction::default()
                 },
             });
         }
         let account = self.config.account.clone();
         let mut e = self.bank(&account, total, direction, date);
-        e.details = details;
+        e.details = details.into();
         e.batch = Some(Box::new(Batch {
             number_of_transactions: Some(k as u64),
             total_amount: Some(total),
