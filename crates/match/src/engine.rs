@@ -309,7 +309,14 @@ impl Matcher {
 
         // The account map indexed once: every part and pass looks accounts up here.
         let lookup = AccountLookup::new(input.accounts);
-        let parts = partition(&open_bank, ledger, items, &lookup);
+        let mut parts = partition(&open_bank, ledger, items, &lookup);
+        if let Some(first) = parts.first_mut() {
+            // Every record but a reversal holds one open entry at least, and an entry is in one
+            // record at most: the first part's list has room for all records, reserved (address
+            // space only), so the reversals put in front below and the other parts' records
+            // move no record. Grown instead, the list would be copied whole: 225 MB at 1M.
+            first.records_room = open_bank.len() + reversals.records.len();
+        }
         let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, &lookup, now, &used_ids));
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
@@ -426,10 +433,9 @@ impl Matcher {
 
         let mut bank_open = vec![true; bank.len()];
         let mut book_open = vec![true; book.len()];
-        // The pairs the one-to-one rules accept, in acceptance order. Their records are built once
-        // the views of the matched entries are freed: a record is twice the size of its pair here,
-        // and four in five entries are matched by then.
-        let mut pairs: Vec<Accepted<'_>> = Vec::new();
+        // The pairs the one-to-one rules accept, in acceptance order; their records are built at
+        // the end of the part (see there).
+        let mut pairs: Vec<Vec<Accepted<'_>>> = Vec::new();
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
         let mut cands: Vec<u32> = Vec::new();
 
@@ -485,7 +491,7 @@ impl Matcher {
                     let (b, c) = (&bank[bi as usize], &book[ci as usize]);
                     // Scoring is pure: the pair scores as it did a moment ago.
                     if let Some(eval) = (clear && mutual).then(|| evaluate(rule, b, c, &names)).flatten() {
-                        pairs.push(Accepted {
+                        let pair = Accepted {
                             entry: b.entry,
                             book: c.record,
                             account: b.account,
@@ -495,7 +501,15 @@ impl Matcher {
                             components: shared_components.get(rule_at, rule, &eval),
                             reasons: pair_reasons(rule, b, c, &eval, &names, &mut scratch),
                             rule_at,
-                        });
+                        };
+                        match pairs.last_mut() {
+                            Some(chunk) if chunk.len() < PAIR_CHUNK => chunk.push(pair),
+                            _ => {
+                                let mut chunk = Vec::with_capacity(PAIR_CHUNK);
+                                chunk.push(pair);
+                                pairs.push(chunk);
+                            }
+                        }
                         bank_open[bi as usize] = false;
                         book_open[ci as usize] = false;
                         accepted += 1;
@@ -526,13 +540,6 @@ impl Matcher {
         drop(index);
         keep_open(&mut bank, &mut bank_open);
         keep_open(&mut book, &mut book_open);
-        // The accepted pairs become records now that those views are freed.
-        let mut matches: Vec<MatchRecord> = Vec::with_capacity(pairs.len() + bank.len());
-        let mut new_ids: HashSet<String> = HashSet::default();
-        for pair in pairs {
-            let rule = &self.rules.rules()[pair.rule_at];
-            matches.push(make_record(rule, pair, &mut labels, now, used_ids, &mut new_ids));
-        }
         let index = BookIndex::build(&book);
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
 
@@ -547,7 +554,9 @@ impl Matcher {
             ledger: open_ledger.iter().map(|&i| &book[i]).collect(),
             items: open_items.iter().map(|&i| (&book[n_ledger + i], item_left[i])).collect(),
         };
-        let is_used = |id: &str| used_ids.contains(id) || new_ids.contains(id);
+        // The pairs' records are built at the end (below): a group's id ("m-" and a hash) never
+        // has the colons of a pair's ("rule:bank:book"), so only the existing records' ids matter.
+        let is_used = |id: &str| used_ids.contains(id);
         // The views' name table serves the group pass too: its names are looked up, not normalised again.
         let groups = match_groups(self.rules.groups(), &group_input, &mut names, now, &is_used);
         drop(group_input);
@@ -566,7 +575,7 @@ impl Matcher {
             let i = open_items[k];
             applied[i] = applied[i].saturating_add(amount);
         }
-        matches.extend(groups.records);
+        let group_records = groups.records;
         let mut group_candidates: HashMap<String, Vec<Candidate>> = HashMap::default();
         for (bank_id, candidate) in groups.proposals {
             group_candidates.entry(bank_id).or_default().push(candidate);
@@ -718,6 +727,21 @@ impl Matcher {
             }
         }
         let open_bank = bank.iter().zip(&bank_open).filter(|(_, &open)| open).map(|(b, _)| b.entry).collect();
+
+        // The accepted pairs become records last, once the views, the index and the group pass
+        // are freed: a record takes twice the memory of its pair, and they are four in five
+        // entries. Pairs first, then groups, as accepted.
+        drop((bank, book, index, book_best, proposed_for));
+        let n_pairs = pairs.iter().map(Vec::len).sum::<usize>();
+        let mut matches: Vec<MatchRecord> = Vec::with_capacity((n_pairs + group_records.len()).max(part.records_room));
+        let mut new_ids: HashSet<String> = HashSet::default();
+        for chunk in pairs {
+            for pair in chunk {
+                let rule = &self.rules.rules()[pair.rule_at];
+                matches.push(make_record(rule, pair, &mut labels, now, used_ids, &mut new_ids));
+            }
+        }
+        matches.extend(group_records);
         PartOutcome { open_bank, matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items }
     }
 }
@@ -738,6 +762,9 @@ struct Part<'a> {
     ledger: Vec<&'a LedgerEntry>,
     /// Open items with the amount still open on each.
     items: Vec<(&'a OpenItem, Decimal)>,
+    /// Room its list of records reserves (at least its own records): the first part's list
+    /// becomes the outcome's, and the caller adds the other records to it.
+    records_room: usize,
 }
 
 /// What one part gives back.
@@ -785,7 +812,7 @@ fn partition<'a>(
     match keys.len() {
         0 => return Vec::new(),
         // One part (the usual case): the lists move in whole.
-        1 => return vec![Part { bank: bank.to_vec(), ledger, items }],
+        1 => return vec![Part { bank: bank.to_vec(), ledger, items, records_room: 0 }],
         _ => {}
     }
     let mut parts: Vec<Part<'a>> = keys.iter().map(|_| Part::default()).collect();
@@ -1175,6 +1202,10 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
     }
     (2..).map(|n| format!("{base}-{n}")).find(|id| !used(id)).unwrap_or(base)
 }
+
+/// Accepted pairs are kept in chunks of this many: building their records frees each chunk in
+/// turn, where one list (100 MB at 1M) would stay whole until the last record is built.
+const PAIR_CHUNK: usize = 1 << 16;
 
 /// A pair a one-to-one rule accepted, with what its record needs from the views (the reasons
 /// written out already).
