@@ -393,23 +393,25 @@ impl Matcher {
                 ranks.insert(r.origin_label().to_owned(), order(r.origin_label()));
             }
         }
-        let rank = |r: &MatchRecord| ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX);
+        // Ranks as u32, in the same order: the rules are far fewer than u32::MAX - 1.
+        let rank = |r: &MatchRecord| match ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX) {
+            usize::MAX => u32::MAX,
+            r => u32::try_from(r).unwrap_or(u32::MAX - 1),
+        };
         // The keys are sorted, not the records: a record is 256 bytes, which a merge sort moves
         // once per pass and whose scratch space is half of them again; the position breaks ties
         // (a stable order). Then each record moves once, following the permutation's cycles.
         // An id's first eight bytes as a number order as the id does (a shorter id padded with
         // zeros sorts first, as it does), so only ids sharing them are compared as text: reading
-        // a million ids scattered on the heap, once per comparison, cost most of the sort.
-        let mut keys: Vec<(usize, u64, Option<&str>, usize)> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let id = r.bank_entries.first().map(String::as_str);
-                (rank(r), id.map_or(0, id_prefix), id, i)
-            })
-            .collect();
-        keys.sort();
-        permute(records, keys.into_iter().map(|(_, _, _, i)| i).collect());
+        // a million ids scattered on the heap, once per comparison, cost most of the sort. A key
+        // is 16 bytes (the id is read from its record when needed): the keys of a million records
+        // are the last thing a run allocates, and stay in the allocator's hands after it.
+        let first_id = |i: u32| records[i as usize].bank_entries.first().map(String::as_str);
+        let mut keys: Vec<(u32, u64, u32)> =
+            records.iter().enumerate().map(|(i, r)| (rank(r), r.bank_entries.first().map_or(0, |id| id_prefix(id)), i as u32)).collect();
+        keys.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| first_id(a.2).cmp(&first_id(b.2))).then(a.2.cmp(&b.2)));
+        let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i as usize).collect();
+        permute(records, order);
     }
 
     /// The position of a rule (by the name its records carry) in the order of work.
