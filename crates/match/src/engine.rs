@@ -313,18 +313,20 @@ impl Matcher {
         if let Some(first) = parts.first_mut() {
             // Every record but a reversal holds one open entry at least, and an entry is in one
             // record at most: the first part's list has room for all records, reserved (address
-            // space only), so the reversals put in front below and the other parts' records
-            // move no record. Grown instead, the list would be copied whole: 225 MB at 1M.
+            // space only), so the reversals put in front below (shifting the records once, in
+            // place) and the other parts' records need no new list. Grown instead, the list
+            // would be copied to a new one whole: 225 MB more at 1M.
             first.records_room = open_bank.len() + reversals.records.len();
         }
         let outcomes = run_parts(parts, input.threads, |part| self.run_part(part, &lookup, now, &used_ids));
         let mut unmatched_ledger = Vec::new();
         let mut unmatched_open_items = Vec::new();
         let mut still_open: HashSet<*const BankEntry> = HashSet::default();
-        for o in outcomes {
+        for (i, o) in outcomes.into_iter().enumerate() {
             still_open.extend(o.open_bank.into_iter().map(std::ptr::from_ref));
-            // Moved, not copied, when it is the first: a million records are hundreds of MB.
-            if matches.is_empty() {
+            // The first part's list, with the room it reserved, is moved, not copied: a million
+            // records are hundreds of MB.
+            if i == 0 {
                 matches = o.matches;
             } else {
                 matches.extend(o.matches);
@@ -406,6 +408,7 @@ impl Matcher {
         // a million ids scattered on the heap, once per comparison, cost most of the sort. A key
         // is 16 bytes (the id is read from its record when needed): the keys of a million records
         // are the last thing a run allocates, and stay in the allocator's hands after it.
+        // Positions as u32, as everywhere in the engine (views and candidates are u32 positions).
         let first_id = |i: u32| records[i as usize].bank_entries.first().map(String::as_str);
         let mut keys: Vec<(u32, u64, u32)> =
             records.iter().enumerate().map(|(i, r)| (rank(r), r.bank_entries.first().map_or(0, |id| id_prefix(id)), i as u32)).collect();
@@ -507,7 +510,7 @@ impl Matcher {
                         match pairs.last_mut() {
                             Some(chunk) if chunk.len() < PAIR_CHUNK => chunk.push(pair),
                             _ => {
-                                let mut chunk = Vec::with_capacity(PAIR_CHUNK);
+                                let mut chunk = Vec::with_capacity(PAIR_CHUNK.min(bank.len()));
                                 chunk.push(pair);
                                 pairs.push(chunk);
                             }
@@ -733,7 +736,7 @@ impl Matcher {
         // The accepted pairs become records last, once the views, the index and the group pass
         // are freed: a record takes twice the memory of its pair, and they are four in five
         // entries. Pairs first, then groups, as accepted.
-        drop((bank, book, index, book_best, proposed_for));
+        drop((bank, book, index, book_best, proposed_for, names));
         let n_pairs = pairs.iter().map(Vec::len).sum::<usize>();
         let mut matches: Vec<MatchRecord> = Vec::with_capacity((n_pairs + group_records.len()).max(part.records_room));
         let mut new_ids: HashSet<String> = HashSet::default();

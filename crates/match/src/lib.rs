@@ -27,7 +27,7 @@
 //!
 //! Candidate search never compares every pair: the book side is indexed by amount in minor units
 //! and date (a sorted array serving exact amounts in a date window and tolerance bands), and by
-//! the hashes of normalised references and settlement numbers, so a run costs about linear time
+//! the hashes of normalised references and of settlement number ids, so a run costs about linear time
 //! in the input size.
 //!
 //! Depends on `bankrec-model` only; never on a file format crate (camt, tabular), on

@@ -417,14 +417,14 @@ fn currency_key(c: Currency) -> u32 {
 /// number.
 #[derive(Debug)]
 pub(crate) struct BookIndex {
-    /// (currency, amount in minor units, date as day number or `i32::MIN`, position), sorted.
+    /// (currency, amount in minor units, date as day number or [`NO_DAY`], position), sorted.
     by_amount: Vec<(u32, i64, i32, u32)>,
     /// (currency, amount) to its run `[start, end)` of `by_amount`: an exact amount costs one
     /// probe instead of a binary search over the whole array (about 20 cache misses at 1M).
     amount_runs: Slots,
     /// Normalised reference to (hash tag, position); a hit is confirmed on the record.
     by_reference: Slots,
-    /// Settlement number to (hash tag, position); confirmed on the record.
+    /// Settlement number id to (hash tag, position); confirmed on the view.
     by_settlement: Slots,
 }
 

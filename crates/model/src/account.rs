@@ -165,8 +165,19 @@ pub enum AccountId {
     Other(Box<OtherAccountId>),
 }
 
-/// An account identifier other than an IBAN, kept as given but trimmed.
+/// An account identifier other than an IBAN, kept as given but trimmed; made by
+/// [`AccountId::other`], which refuses an empty one.
+///
+/// ```
+/// use bankrec_model::AccountId;
+///
+/// let id = AccountId::other(" 0123-45 ", Some("BBAN")).expect("not empty");
+/// let AccountId::Other(other) = &id else { panic!("not an IBAN") };
+/// assert_eq!((other.id.as_str(), other.scheme.as_deref()), ("0123-45", Some("BBAN")));
+/// assert_eq!((id.as_str(), id.scheme()), ("0123-45", Some("BBAN")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OtherAccountId {
     /// The identifier.
     pub id: String,
