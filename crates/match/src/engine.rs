@@ -1208,6 +1208,21 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
     (2..).map(|n| format!("{base}-{n}")).find(|id| !used(id)).unwrap_or(base)
 }
 
+/// Appends one part of a pair's record id, with `:` written `%3A` and `%` written `%25`.
+fn push_id_part(id: &mut String, part: &str) {
+    if !part.contains([':', '%']) {
+        id.push_str(part);
+        return;
+    }
+    for c in part.chars() {
+        match c {
+            ':' => id.push_str("%3A"),
+            '%' => id.push_str("%25"),
+            c => id.push(c),
+        }
+    }
+}
+
 /// Accepted pairs are kept in chunks of this many: building their records frees each chunk in
 /// turn, where one list (100 MB at 1M) would stay whole until the last record is built.
 const PAIR_CHUNK: usize = 1 << 16;
@@ -1243,13 +1258,14 @@ fn make_record(
     };
     // One bank entry and one book record: the readable `rule:bank:book` is unique among active
     // records and costs no hash; a suffix tells it apart from a cancelled record of the same pair.
+    // A colon inside a part is escaped (`%3A`, and `%` as `%25`), so that no two pairs share an id.
     let book_id = ledger.first().or(items.first()).copied().unwrap_or_default();
     let mut id = String::with_capacity(rule.name.len() + entry.id.len() + book_id.len() + 2);
-    id.push_str(&rule.name);
+    push_id_part(&mut id, &rule.name);
     id.push(':');
-    id.push_str(&entry.id);
+    push_id_part(&mut id, &entry.id);
     id.push(':');
-    id.push_str(book_id);
+    push_id_part(&mut id, book_id);
     if existing.contains(id.as_str()) || new_ids.contains(&id) {
         let base = id.clone();
         id = (2..).map(|n| format!("{base}-{n}")).find(|c| !existing.contains(c.as_str()) && !new_ids.contains(c)).unwrap_or(base);

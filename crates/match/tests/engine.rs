@@ -75,6 +75,19 @@ fn each_national_reference_matches_by_reference() {
 }
 
 #[test]
+fn pair_ids_stay_apart_when_ids_hold_colons() {
+    // `A:1` with `X` and `A` with `1:X` would both be `rule:A:1:X` unescaped.
+    let day = date!(2024 - 04 - 10);
+    let b = [bank("A", 10_000, day, Some("Meier AG"), ""), bank("A:1", 20_000, day, Some("Keller AG"), "")];
+    let l = [ledger("1:X", 10_000, day, Some("Meier AG"), None), ledger("X", 20_000, day, Some("Keller AG"), None)];
+    let out = run(&b, &l, &[]);
+    let ids: Vec<&str> = out.matches.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_ne!(ids[0], ids[1]);
+    assert!(ids.iter().all(|id| id.ends_with(":A:1%3AX") || id.ends_with(":A%3A1:X")), "{ids:?}");
+}
+
+#[test]
 fn matched_records_do_not_crowd_proposals_out_of_the_amount_search() {
     // Seventy invoices of 100.00 paid by reference, ahead in amount order of the one invoice a
     // short payment without a reference could be for. An amount search looks at a bounded
