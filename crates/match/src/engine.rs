@@ -551,13 +551,12 @@ impl Matcher {
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
         // partial payments.
         // View positions of what the group pass sees: it reports the positions its records took.
-        let open_bank: Vec<usize> = (0..bank.len()).filter(|&i| bank_open[i]).collect();
-        let open_ledger: Vec<usize> = (0..n_ledger).filter(|&i| book_open[i]).collect();
-        let open_items: Vec<usize> = (0..item_left.len()).filter(|&i| book_open[n_ledger + i]).collect();
+        // Every view left is open, so a position in the group input is one here (an item's after
+        // the `n_ledger` ledger views).
         let group_input = GroupInput {
-            bank: open_bank.iter().map(|&i| &bank[i]).collect(),
-            ledger: open_ledger.iter().map(|&i| &book[i]).collect(),
-            items: open_items.iter().map(|&i| (&book[n_ledger + i], item_left[i])).collect(),
+            bank: bank.iter().collect(),
+            ledger: book[..n_ledger].iter().collect(),
+            items: book[n_ledger..].iter().zip(item_left.iter().copied()).collect(),
         };
         // The pairs' records are built at the end (below): a group's id ("m-" and a hash) never
         // has the colons of a pair's ("rule:bank:book"), so only the existing records' ids matter.
@@ -566,19 +565,18 @@ impl Matcher {
         let groups = match_groups(self.rules.groups(), &group_input, &mut names, now, &is_used);
         drop(group_input);
         for &k in &groups.taken_bank {
-            bank_open[open_bank[k]] = false;
+            bank_open[k] = false;
         }
         for &k in &groups.taken_ledger {
-            book_open[open_ledger[k]] = false;
+            book_open[k] = false;
         }
         for &k in &groups.taken_items {
-            book_open[n_ledger + open_items[k]] = false;
+            book_open[n_ledger + k] = false;
         }
         // What this run's group records apply to each open item: a part-paid item stays open.
         let mut applied = vec![Decimal::ZERO; item_left.len()];
         for &(k, amount) in &groups.applied_items {
-            let i = open_items[k];
-            applied[i] = applied[i].saturating_add(amount);
+            applied[k] = applied[k].saturating_add(amount);
         }
         let group_records = groups.records;
         let mut group_candidates: HashMap<String, Vec<Candidate>> = HashMap::default();
