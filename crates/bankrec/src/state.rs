@@ -11,7 +11,7 @@ use bankrec_model::{
     AccountMap, AuditAction, AuditEvent, BankAccount, BankEntry, ErrorCode, GlAccount, ImportError, ImportOutcome, LedgerEntry,
     MatchRecord, OpenItem, ProposedSlip, SlipBook, Statement, StatementArchive, Timestamp, TitleRefusal,
 };
-use bankrec_report::{ExportFormat, ReconciliationStatement, ReportInput, RunReportOptions, RunReports};
+use bankrec_report::{ExportFormat, ReconciliationStatement, ReportError, ReportInput, RunReportOptions, RunReports};
 use serde::{Deserialize, Serialize};
 
 use crate::connector::LedgerSource;
@@ -327,7 +327,7 @@ impl ReconciliationState {
     /// Builds every report of the state (reconciliation statement, balance comparison, histories,
     /// import errors, match records).
     pub fn reports(&self, options: &RunReportOptions) -> Result<RunReports, Error> {
-        self.with_report_input(|input| RunReports::build(input, options)).map_err(|e| Error::Refused(e.to_string()))
+        self.with_report_input(|input| RunReports::build(input, options))
     }
 
     /// Builds the bank reconciliation statement alone, as [`ReconciliationState::reports`] builds
@@ -335,7 +335,6 @@ impl ReconciliationState {
     /// a large archive are the larger part of the reports).
     pub fn reconciliation_statement(&self, options: &RunReportOptions) -> Result<ReconciliationStatement, Error> {
         self.with_report_input(|input| ReconciliationStatement::build(input, options.as_of, &options.reconciliation))
-            .map_err(|e| Error::Refused(e.to_string()))
     }
 
     /// Builds the reports one at a time and writes each into every target (a directory, created
@@ -343,12 +342,12 @@ impl ReconciliationState {
     /// are never all held at once; the files of [`ReconciliationState::reports`] exported to each
     /// target. Returns the paths written, target by target.
     pub fn write_reports(&self, options: &RunReportOptions, targets: &[(&Path, ExportFormat)]) -> Result<Vec<PathBuf>, Error> {
-        self.with_report_input(|input| bankrec_report::write_reports_to(input, options, targets)).map_err(|e| Error::Refused(e.to_string()))
+        self.with_report_input(|input| bankrec_report::write_reports_to(input, options, targets))
     }
 
-    /// The reports' input over the state. The ledger and open items are lent, not copied: the
-    /// reports read them where the state keeps them.
-    fn with_report_input<R>(&self, build: impl FnOnce(&ReportInput<'_>) -> R) -> R {
+    /// Builds with the reports' input over the state; a report's error is a refusal. The ledger
+    /// and open items are lent, not copied: the reports read them where the state keeps them.
+    fn with_report_input<R>(&self, build: impl FnOnce(&ReportInput<'_>) -> Result<R, ReportError>) -> Result<R, Error> {
         let ledger: Vec<&LedgerEntry> = self.ledger.values().collect();
         let items: Vec<&OpenItem> = self.open_items.values().collect();
         let input = ReportInput::new(&self.accounts, &self.archive)
@@ -357,7 +356,7 @@ impl ReconciliationState {
             .with_match_records(&self.matches)
             .with_audit_trail(&self.audit)
             .with_import_errors(&self.errors);
-        build(&input)
+        build(&input).map_err(|e| Error::Refused(e.to_string()))
     }
 
     /// Active (not cancelled) match records.
