@@ -1,9 +1,12 @@
-//! Macro benches of the matching engine on labelled synthetic data (bankrec-synth, default noise
-//! mix, default rules), inputs already in memory: 10k x 10k and 1M x 1M.
+//! Macro benches of the matching engine on labelled synthetic data (bankrec-synth), default rules,
+//! inputs already in memory: the default noise mix at 10k x 10k and 1M x 1M (`10k`, `1M`), and
+//! bank entries against ledger entries one to one at 1M (`1M_one_to_one`,
+//! `ScenarioConfig::one_to_one`: the shape of matching engine I's speed goal).
 //!
 //! ```text
-//! cargo bench -p bankrec-benches --bench matching            # both sizes
-//! cargo bench -p bankrec-benches --bench matching -- 10k     # the small one only
+//! cargo bench -p bankrec-benches --bench matching                  # all three
+//! cargo bench -p bankrec-benches --bench matching -- 10k           # the small one only
+//! cargo bench -p bankrec-benches --bench matching -- 1M_one_to_one
 //! ```
 #![allow(missing_docs)]
 
@@ -16,8 +19,8 @@ use bankrec::Timestamp;
 use bankrec_synth::{Scenario, ScenarioConfig};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-fn run(c: &mut Criterion, label: &str, entries: usize, samples: usize) {
-    let scenario = Scenario::generate(&ScenarioConfig::new(1, entries));
+fn run(c: &mut Criterion, label: &str, config: ScenarioConfig, samples: usize) {
+    let scenario = Scenario::generate(&config);
     let now: Timestamp = "2026-01-31T00:00:00Z".parse().expect("timestamp");
     let matcher = Matcher::new(RuleSet::default());
     let mut g = c.benchmark_group("match");
@@ -38,11 +41,12 @@ fn run(c: &mut Criterion, label: &str, entries: usize, samples: usize) {
 }
 
 fn small(c: &mut Criterion) {
-    run(c, "10k", 10_000, 20);
+    run(c, "10k", ScenarioConfig::new(1, 10_000), 20);
 }
 
 fn large(c: &mut Criterion) {
-    run(c, "1M", 1_000_000, 10);
+    run(c, "1M", ScenarioConfig::new(1, 1_000_000), 10);
+    run(c, "1M_one_to_one", ScenarioConfig::new(1, 1_000_000).one_to_one(), 10);
 }
 
 criterion_group!(benches, small, large);

@@ -255,6 +255,29 @@ impl ScenarioConfig {
         self
     }
 
+    /// Bank entries against ledger entries one to one, as matching engine I states its speed
+    /// goal ("1M bank entries against 1M ledger entries"): every book record is a ledger entry,
+    /// and only the kinds of noise that are no group are drawn (clean, date shift, reference typo,
+    /// name variant, bank fee, over- and under-payment, same amount same day, without
+    /// counterpart), in their shares of [`ScenarioConfig::new`]. About as many ledger entries as
+    /// bank entries result.
+    ///
+    /// ```
+    /// use bankrec_synth::{Scenario, ScenarioConfig};
+    /// let s = Scenario::generate(&ScenarioConfig::new(7, 2_000).one_to_one());
+    /// assert!(s.open_items.is_empty() && s.groups.is_empty());
+    /// assert!(s.ledger_entries.len().abs_diff(s.bank_entries.len()) < 200);
+    /// ```
+    pub fn one_to_one(mut self) -> Self {
+        self.open_item_share = 0.0;
+        for (weight, noise) in self.noise_weights.iter_mut().zip(Noise::ALL) {
+            if noise.is_group() {
+                *weight = 0.0;
+            }
+        }
+        self
+    }
+
     /// The two bank accounts: `main` (the main account, GL [`gl_account`](Self::gl_account), bank
     /// fees to 6855) and `savings` (the second account, GL [`second_gl_account`](Self::second_gl_account)).
     /// A map refuses one GL account for two bank accounts: when the two codes are equal, only
