@@ -385,24 +385,31 @@ impl Matcher {
         Ok(MatchOutcome { matches, proposals, unmatched_bank, unmatched_ledger, unmatched_open_items, postings })
     }
 
-    /// Sorts records in rule order, then by first bank entry id, stably; ranks are looked up in a
-    /// table, not by scanning the rules.
+    /// Sorts records in rule order, then by first bank entry id, stably.
     fn sort_records(&self, records: &mut [MatchRecord]) {
         let order = self.rule_order();
-        let mut ranks: HashMap<String, usize> = HashMap::default();
-        for r in records.iter() {
-            if !ranks.contains_key(r.origin_label()) {
-                ranks.insert(r.origin_label().to_owned(), order(r.origin_label()));
-            }
-        }
         // Ranks as u32, in the same order: the rules are far fewer than u32::MAX - 1.
-        let rank = |r: &MatchRecord| match ranks.get(r.origin_label()).copied().unwrap_or(usize::MAX) {
+        let rank_of = |label: &str| match order(label) {
             usize::MAX => u32::MAX,
             r => u32::try_from(r).unwrap_or(u32::MAX - 1),
         };
+        // Records come in runs of one rule, whose records share one label: the last label's rank
+        // is kept, by the label's address and length, and a new label is looked up.
+        let mut last: Option<(*const u8, usize, u32)> = None;
+        let mut rank = |r: &MatchRecord| {
+            let label = r.origin_label();
+            match last {
+                Some((at, len, rank)) if std::ptr::eq(at, label.as_ptr()) && len == label.len() => rank,
+                _ => {
+                    let rank = rank_of(label);
+                    last = Some((label.as_ptr(), label.len(), rank));
+                    rank
+                }
+            }
+        };
         // The keys are sorted, not the records: a record is 256 bytes, which a merge sort moves
-        // once per pass and whose scratch space is half of them again; the position breaks ties
-        // (a stable order). Then each record moves once, following the permutation's cycles.
+        // once per pass and whose scratch space is half of them again. Then each record moves
+        // once, following the permutation's cycles.
         // An id's first eight bytes as a number order as the id does (a shorter id padded with
         // zeros sorts first, as it does), so only ids sharing them are compared as text: reading
         // a million ids scattered on the heap, once per comparison, cost most of the sort. A key
@@ -412,7 +419,9 @@ impl Matcher {
         let first_id = |i: u32| records[i as usize].bank_entries.first().map(String::as_str);
         let mut keys: Vec<(u32, u64, u32)> =
             records.iter().enumerate().map(|(i, r)| (rank(r), r.bank_entries.first().map_or(0, |id| id_prefix(id)), i as u32)).collect();
-        keys.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| first_id(a.2).cmp(&first_id(b.2))).then(a.2.cmp(&b.2)));
+        // Stable, so positions break ties; and the records come in runs already sorted (each
+        // round of a rule accepts in id order), which this sort merges rather than sorts again.
+        keys.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| first_id(a.2).cmp(&first_id(b.2))));
         let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i as usize).collect();
         permute(records, order);
     }
