@@ -747,10 +747,13 @@ impl Matcher {
         let n_pairs = pairs.iter().map(Vec::len).sum::<usize>();
         let mut matches: Vec<MatchRecord> = Vec::with_capacity((n_pairs + group_records.len()).max(part.records_room));
         let mut new_ids: HashSet<String> = HashSet::default();
+        // Each rule's name as the label its records share, looked up once per rule.
+        let mut rule_labels: Vec<Option<Arc<str>>> = vec![None; self.rules.rules().len()];
         for chunk in pairs {
             for pair in chunk {
                 let rule = &self.rules.rules()[pair.rule_at];
-                matches.push(make_record(rule, pair, &mut labels, now, used_ids, &mut new_ids));
+                let origin = rule_labels[pair.rule_at].get_or_insert_with(|| labels.get(&rule.name)).clone();
+                matches.push(make_record(rule, origin, pair, &mut labels, now, used_ids, &mut new_ids));
             }
         }
         matches.extend(group_records);
@@ -1249,9 +1252,12 @@ struct Accepted<'a> {
     rule_at: usize,
 }
 
-/// The record of an accepted pair; `labels` shares the rule name and account label among records.
+/// The record of an accepted pair; `origin` is the rule's name as its records share it, and
+/// `labels` shares the account label among records.
+#[allow(clippy::too_many_arguments)]
 fn make_record(
     rule: &Rule,
+    origin: Arc<str>,
     pair: Accepted<'_>,
     labels: &mut Labels,
     now: Timestamp,
@@ -1273,7 +1279,8 @@ fn make_record(
     push_id_part(&mut id, &entry.id);
     id.push(':');
     push_id_part(&mut id, book_id);
-    if existing.contains(id.as_str()) || new_ids.contains(&id) {
+    // Without existing records no id repeats: an entry is in one pair at most.
+    if !existing.is_empty() && (existing.contains(id.as_str()) || new_ids.contains(&id)) {
         let base = id.clone();
         id = (2..).map(|n| format!("{base}-{n}")).find(|c| !existing.contains(c.as_str()) && !new_ids.contains(c)).unwrap_or(base);
     }
@@ -1281,7 +1288,7 @@ fn make_record(
         // Only needed to tell apart records of a pair matched, cancelled and matched again.
         new_ids.insert(id.clone());
     }
-    let mut r = MatchRecord::new(id, entry.currency, MatchOrigin::Rule(labels.get(&rule.name)), now, ENGINE_ACTOR);
+    let mut r = MatchRecord::new(id, entry.currency, MatchOrigin::Rule(origin), now, ENGINE_ACTOR);
     r.account = Some(labels.get(pair.account.map_or_else(|| entry.account.as_str(), |a| a.id.as_str())));
     r.bank_entries = vec![entry.id.clone()];
     match pair.book {

@@ -140,15 +140,27 @@ pub(crate) struct SettlementId(NonZeroU32);
 
 /// Text many match records repeat (rule names, account labels), held once and shared by them.
 #[derive(Default)]
-pub(crate) struct Labels(FxHashSet<Arc<str>>);
+pub(crate) struct Labels {
+    all: FxHashSet<Arc<str>>,
+    /// The label given last: records come in runs of one account, whose label is then compared,
+    /// not hashed.
+    last: Option<Arc<str>>,
+}
 
 impl Labels {
     pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(text) {
-            return shared.clone();
+        if let Some(last) = self.last.as_ref().filter(|last| ***last == *text) {
+            return last.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
-        self.0.insert(shared.clone());
+        let shared = match self.all.get(text) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(text);
+                self.all.insert(shared.clone());
+                shared
+            }
+        };
+        self.last = Some(shared.clone());
         shared
     }
 }
