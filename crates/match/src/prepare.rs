@@ -1,6 +1,7 @@
 //! Comparable views of the inputs, computed once per run: amounts in minor units, dates as day
 //! numbers, normalised names, references and settlement numbers, and the candidate index.
 
+use std::cell::RefCell;
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -11,7 +12,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
-use crate::name::normalize_name;
+use crate::name::{normalize_name, normalized_name_similarity};
 use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// The shortest check-digit-validated reference found in free text that counts as evidence
@@ -49,6 +50,11 @@ pub(crate) struct Names {
     /// Normalised settlement numbers, kept here beside the names: a view holds 4 bytes for one.
     settlements: Vec<CompactString>,
     settlement_ids: FxHashMap<CompactString, SettlementId>,
+    /// Similarities worked out so far, by pair of names (in the order asked): payers pay many
+    /// times, and an accepted pair is scored twice. Looking a pair up costs one probe; working it
+    /// out read both names' text, far apart in memory. A pair is at most one per candidate
+    /// scored, so the table grows with the work done, not beyond it.
+    similar: RefCell<FxHashMap<(NameId, NameId), f64>>,
 }
 
 impl Default for Names {
@@ -61,6 +67,7 @@ impl Default for Names {
             word_starts: vec![0],
             settlements: Vec::new(),
             settlement_ids: FxHashMap::default(),
+            similar: RefCell::default(),
         };
         names.add(Rc::from(""));
         names
@@ -110,6 +117,16 @@ impl Names {
     /// The normalised name.
     pub(crate) fn get(&self, id: NameId) -> &str {
         self.names.get(id.0 as usize).map_or("", |n| n)
+    }
+
+    /// [`normalized_name_similarity`] of two names of this table, remembered.
+    pub(crate) fn similarity(&self, a: NameId, b: NameId) -> f64 {
+        if let Some(&known) = self.similar.borrow().get(&(a, b)) {
+            return known;
+        }
+        let value = normalized_name_similarity(self.get(a), self.get(b));
+        self.similar.borrow_mut().insert((a, b), value);
+        value
     }
 
     /// The id of the normalised settlement number `raw`, none when it normalises to nothing.
@@ -628,6 +645,22 @@ mod tests {
         assert_eq!(names.settlement(a.expect("a number")), normalize_key("ST-0077"));
         assert_eq!(names.settlement_id(Some(" - ")), None);
         assert_eq!(names.settlement_id(None), None);
+    }
+
+    #[test]
+    fn a_remembered_similarity_is_the_one_worked_out() {
+        let mut names = Names::default();
+        let raw = ["Müller Handel GmbH", "MUELLER HANDEL", "Handel Müller", "Acme Oy", "ACME", "Other Party Ltd"];
+        let ids: Vec<NameId> = raw.iter().map(|r| names.id(Some(r))).chain([NameId::EMPTY]).collect();
+        // Twice: the second time from the table.
+        for _ in 0..2 {
+            for &a in &ids {
+                for &b in &ids {
+                    let want = normalized_name_similarity(names.get(a), names.get(b));
+                    assert_eq!(names.similarity(a, b).to_bits(), want.to_bits(), "{} / {}", names.get(a), names.get(b));
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use bankrec_model::{Decimal, ScoreComponent};
 use rustc_hash::FxHashMap;
 
-use crate::name::normalized_name_similarity;
 use crate::prepare::{BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
 use crate::reference::RefKey;
 use crate::reference::ReferenceKind;
@@ -304,7 +303,7 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
         // One table gives equal normalised names one id: most pairs are decided here.
         (Some(1.0), true)
     } else {
-        (Some(normalized_name_similarity(names.get(b.name_id), names.get(c.name_id))), false)
+        (Some(names.similarity(b.name_id, c.name_id)), false)
     };
     if let Some(threshold) = rule.name_similarity {
         if name.is_none_or(|s| s < threshold) {
