@@ -834,8 +834,13 @@ const NON_REFERENCES: &[&str] = &["", "NONREF", "NOTPROVIDED", "NOT PROVIDED", "
 
 /// True when a bank reference is a placeholder (`NONREF`, `NOTPROVIDED`, ...).
 pub fn is_placeholder_reference(reference: &str) -> bool {
-    NON_REFERENCES.iter().any(|p| reference.trim().eq_ignore_ascii_case(p))
+    // Trimmed once, and longer text is no placeholder: every reference of every entry is asked.
+    let trimmed = reference.trim();
+    trimmed.len() <= MAX_PLACEHOLDER_LEN && NON_REFERENCES.iter().any(|p| trimmed.eq_ignore_ascii_case(p))
 }
+
+/// The length of the longest of [`NON_REFERENCES`].
+const MAX_PLACEHOLDER_LEN: usize = 12;
 
 /// Gives every entry of one statement its stable id, in place: the account servicer reference
 /// when it is given and unique within the statement, else the content fingerprint, with `-2`,
@@ -1003,6 +1008,17 @@ impl Statement {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn placeholders_are_known_trimmed_and_in_any_case() {
+        assert_eq!(MAX_PLACEHOLDER_LEN, NON_REFERENCES.iter().map(|p| p.len()).max().unwrap_or(0));
+        for p in ["", "  ", "NONREF", " nonref ", "NOTPROVIDED", "Not Provided", "none", "N/A", "\tn/a\n"] {
+            assert!(is_placeholder_reference(p), "{p:?}");
+        }
+        for r in ["NONREF1", "RF18539007547034", "NOT  PROVIDED", "A NOTPROVIDED", "NONE OF THEM"] {
+            assert!(!is_placeholder_reference(r), "{r:?}");
+        }
+    }
 
     fn iban() -> AccountId {
         AccountId::iban("DE89370400440532013000").expect("valid")
