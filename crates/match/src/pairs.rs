@@ -245,16 +245,15 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
         return (PairOutcome::default(), Vec::new());
     }
 
-    // Index only what the reversals ask for: the references and amounts they carry. A million
-    // ordinary entries then cost one hash probe each.
-    let mut wanted_refs: HashSet<&str> = HashSet::default();
-    let mut wanted_amounts: HashSet<(u32, Currency, i64)> = HashSet::default();
-    for &r in &reversals {
-        let l = legs.get(r);
-        wanted_refs.extend(legs.refs(r).iter().map(|(_, v)| v.as_str()));
-        wanted_amounts.insert((l.account, l.entry.currency, l.minor.wrapping_neg()));
-    }
-    let mut by_ref: HashMap<(&str, u32, Currency, i64), Vec<u32>> = HashMap::default();
+    // Index only what the reversals ask for: the amounts they carry. A million ordinary entries
+    // then cost one hash probe each.
+    let wanted_amounts: HashSet<(u32, Currency, i64)> = reversals
+        .iter()
+        .map(|&r| {
+            let l = legs.get(r);
+            (l.account, l.entry.currency, l.minor.wrapping_neg())
+        })
+        .collect();
     let mut by_amount: HashMap<(u32, Currency, i64), Vec<u32>> = HashMap::default();
     for i in 0..legs.len() as u32 {
         let l = legs.get(i);
@@ -264,11 +263,6 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
         let key = (l.account, l.entry.currency, l.minor);
         if wanted_amounts.contains(&key) {
             by_amount.entry(key).or_default().push(i);
-            for (_, v) in legs.refs(i) {
-                if wanted_refs.contains(v.as_str()) {
-                    by_ref.entry((v.as_str(), l.account, l.entry.currency, l.minor)).or_default().push(i);
-                }
-            }
         }
     }
     for list in by_amount.values_mut() {
@@ -276,30 +270,34 @@ fn reversals_in(legs: &Legs<'_>, config: &ReversalRules, now: Timestamp, used_id
     }
 
     let mut graph = Graph::default();
+    let mut dated: Vec<u32> = Vec::new();
     for &r in &reversals {
         let rev = legs.get(r);
         let Some(rdate) = rev.date else { continue };
         let mut found: Vec<Edge> = Vec::new();
         let mut cut = false;
-        let in_window = |o: &Leg<'_>| o.date.is_some_and(|d| (0..=window).contains(&(i64::from(rdate) - i64::from(d))));
         let same_amount = |o: &Leg<'_>| o.entry.amount == rev.entry.amount && o.entry.direction != rev.entry.direction;
+        let run = by_amount.get(&(rev.account, rev.entry.currency, rev.minor.wrapping_neg())).map(Vec::as_slice).unwrap_or(&[]);
+        // Originals sorted by date: those dated in [reversal - window, reversal]. Only their
+        // references are worked out (once per entry), in entry order.
+        let start = run.partition_point(|&o| legs.get(o).date.is_some_and(|d| i64::from(d) < i64::from(rdate) - window));
+        dated.clear();
+        dated.extend(run[start..].iter().copied().take_while(|&o| legs.get(o).date.is_some_and(|d| d <= rdate)));
+        dated.sort_unstable();
         for (kind, value) in legs.refs(r) {
-            for &o in
-                by_ref.get(&(value.as_str(), rev.account, rev.entry.currency, rev.minor.wrapping_neg())).map(Vec::as_slice).unwrap_or(&[])
-            {
-                let orig = legs.get(o);
-                if o == r || !in_window(orig) || !same_amount(orig) {
+            for &o in &dated {
+                if o == r || !same_amount(legs.get(o)) {
                     continue;
                 }
-                match found.iter_mut().find(|e| e.right == o) {
-                    Some(e) => e.reasons.push(format!("same {kind} {value}")),
-                    None => found.push(Edge::new(r, o, Strength::Confirmed, vec![format!("same {kind} {value}")])),
+                // Once per reference of the original with this value (under any kind).
+                for _ in legs.refs(o).iter().filter(|(_, v)| v == value) {
+                    match found.iter_mut().find(|e| e.right == o) {
+                        Some(e) => e.reasons.push(format!("same {kind} {value}")),
+                        None => found.push(Edge::new(r, o, Strength::Confirmed, vec![format!("same {kind} {value}")])),
+                    }
                 }
             }
         }
-        let run = by_amount.get(&(rev.account, rev.entry.currency, rev.minor.wrapping_neg())).map(Vec::as_slice).unwrap_or(&[]);
-        // Originals sorted by date: those dated in [reversal - window, reversal].
-        let start = run.partition_point(|&o| legs.get(o).date.is_some_and(|d| i64::from(d) < i64::from(rdate) - window));
         for &o in &run[start..] {
             let orig = legs.get(o);
             if orig.date.is_some_and(|d| d > rdate) {
