@@ -377,8 +377,11 @@ impl From<PostingRule> for PostingRuleSpec {
 
 /// A piece of an entry that a pattern is searched in: what it is, and the value.
 type Field<'a> = (&'static str, &'a str);
+/// The fields one probe reads, on the stack: every rule probes every entry left without a
+/// counterpart.
+type Fields<'a> = smallvec::SmallVec<[Field<'a>; 8]>;
 
-fn text_fields<'a>(t: &'a Transaction, out: &mut Vec<Field<'a>>) {
+fn text_fields<'a>(t: &'a Transaction, out: &mut Fields<'a>) {
     out.extend(t.remittance.unstructured.iter().map(|s| ("remittance text", s.as_str())));
     out.extend(t.remittance.additional.iter().map(|s| ("additional remittance information", s.as_str())));
     out.extend(t.additional_info.as_deref().map(|s| ("additional transaction information", s)));
@@ -386,7 +389,7 @@ fn text_fields<'a>(t: &'a Transaction, out: &mut Vec<Field<'a>>) {
     out.extend(t.counterparty.as_ref().and_then(|p| p.name.as_deref()).map(|s| ("counterparty name", s)));
 }
 
-fn reference_fields<'a>(t: &'a Transaction, out: &mut Vec<Field<'a>>) {
+fn reference_fields<'a>(t: &'a Transaction, out: &mut Fields<'a>) {
     let r = &t.refs;
     let ids = [
         ("end-to-end id", TransactionRefKind::EndToEndId),
@@ -586,45 +589,56 @@ impl PostingRule {
 
     /// Hard conditions; the reasons they give when they hold.
     fn conditions(&self, entry: &BankEntry, account: Option<&BankAccount>) -> Option<Vec<String>> {
-        let s = &self.spec;
         let mut reasons = Vec::new();
+        self.check(entry, account, Some(&mut reasons)).then_some(reasons)
+    }
+
+    /// Whether the hard conditions hold; their reasons go to `reasons` when given (they are
+    /// written only for the rule that proposes, not for every rule tried).
+    fn check(&self, entry: &BankEntry, account: Option<&BankAccount>, mut reasons: Option<&mut Vec<String>>) -> bool {
+        let s = &self.spec;
+        let mut say = |reason: &dyn Fn() -> String| {
+            if let Some(out) = reasons.as_deref_mut() {
+                out.push(reason());
+            }
+        };
         if let Some(d) = s.direction {
             if d != entry.direction {
-                return None;
+                return false;
             }
-            reasons.push(match d {
+            say(&|| match d {
                 Direction::Credit => "a deposit, as the rule requires".to_owned(),
                 Direction::Debit => "a withdrawal, as the rule requires".to_owned(),
             });
         }
         if !s.currencies.is_empty() {
             if !s.currencies.contains(&entry.currency) {
-                return None;
+                return false;
             }
-            reasons.push(format!("currency {} is among the rule's currencies", entry.currency));
+            say(&|| format!("currency {} is among the rule's currencies", entry.currency));
         }
         if !s.amount.is_open() {
             if !s.amount.contains(entry.amount) {
-                return None;
+                return false;
             }
             let bound = |b: Option<Decimal>| b.map_or_else(String::new, |b| b.to_string());
-            reasons.push(format!("amount {} within {}..{}", entry.amount, bound(s.amount.min), bound(s.amount.max)));
+            say(&|| format!("amount {} within {}..{}", entry.amount, bound(s.amount.min), bound(s.amount.max)));
         }
         if !s.accounts.is_empty() {
             let squash = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
             let identifier = squash(entry.account.as_str());
             let by_id = account.map(|a| a.id.as_str());
-            let hit = s.accounts.iter().find(|a| by_id == Some(a.as_str()) || squash(a) == identifier)?;
-            reasons.push(format!("bank account {hit} is among the rule's accounts"));
+            let Some(hit) = s.accounts.iter().find(|a| by_id == Some(a.as_str()) || squash(a) == identifier) else { return false };
+            say(&|| format!("bank account {hit} is among the rule's accounts"));
         }
-        Some(reasons)
+        true
     }
 
     /// First pass: the text pattern, then the reference pattern.
     fn pattern_hit(&self, entry: &BankEntry) -> Option<(PostingEvidence, Found, String)> {
         if let Some(re) = &self.text {
             let probe = |t: &Transaction, top: bool| {
-                let mut fields = Vec::new();
+                let mut fields = Fields::new();
                 if top {
                     fields.extend(entry.additional_info.as_deref().map(|s| ("additional entry information", s)));
                 }
@@ -638,7 +652,7 @@ impl PostingRule {
         }
         if let Some(re) = &self.reference {
             let probe = |t: &Transaction, top: bool| {
-                let mut fields = Vec::new();
+                let mut fields = Fields::new();
                 if top {
                     fields.extend(entry.acct_svcr_ref.as_deref().map(|s| ("bank reference", s)));
                     fields.extend(entry.entry_ref.as_deref().map(|s| ("entry reference", s)));
@@ -859,20 +873,24 @@ impl PostingRules {
 
     /// The rule that posts an entry, after both passes, and why; `None` when no rule applies.
     pub fn rule_for(&self, entry: &BankEntry, account: Option<&BankAccount>) -> Option<(&PostingRule, PostingMatch)> {
-        let mut admissible: Vec<(&PostingRule, Vec<String>)> = Vec::new();
+        let mut admissible: smallvec::SmallVec<[&PostingRule; 16]> = smallvec::SmallVec::new();
+        // The conditions' reasons are written for the rule that proposes only.
+        let conditions = |rule: &PostingRule| rule.conditions(entry, account).unwrap_or_default();
         for rule in &self.rules {
-            let Some(conditions) = rule.conditions(entry, account) else { continue };
+            if !rule.check(entry, account, None) {
+                continue;
+            }
             if let Some((evidence, found, reason)) = rule.pattern_hit(entry) {
                 let mut reasons = vec![reason];
-                reasons.extend(conditions);
+                reasons.extend(conditions(rule));
                 return Some((rule, PostingMatch { rule: rule.spec.name.clone(), evidence, matched: found.value, reasons }));
             }
-            admissible.push((rule, conditions));
+            admissible.push(rule);
         }
-        admissible.into_iter().find_map(|(rule, conditions)| {
+        admissible.into_iter().find_map(|rule| {
             let (evidence, found, reason) = rule.code_hit(entry)?;
             let mut reasons = vec![reason, "no posting rule's text or reference pattern matched".to_owned()];
-            reasons.extend(conditions);
+            reasons.extend(conditions(rule));
             Some((rule, PostingMatch { rule: rule.spec.name.clone(), evidence, matched: found.value, reasons }))
         })
     }
@@ -884,20 +902,30 @@ impl PostingRules {
     /// clears the entry it reverses instead of being posted. The same entry given twice is
     /// proposed once; an empty id, or one id on two different entries, is refused.
     pub fn propose(&self, entries: &[&BankEntry], accounts: Option<&AccountMap>) -> Result<Vec<PostingProposal>, MatchError> {
-        let mut by_id: BTreeMap<&str, &BankEntry> = BTreeMap::new();
-        for (index, entry) in entries.iter().enumerate() {
-            if entry.id.trim().is_empty() {
+        // In id order, each entry once. The engine gives them in id order already (no id twice):
+        // then no map is needed.
+        let in_order: Vec<&BankEntry> = if entries.windows(2).all(|w| w[0].id < w[1].id) {
+            if let Some(index) = entries.iter().position(|e| e.id.trim().is_empty()) {
                 return Err(MatchError::EmptyId { side: EntrySide::Bank, index });
             }
-            if let Some(seen) = by_id.insert(entry.id.as_str(), entry) {
-                if seen != *entry {
-                    return Err(MatchError::DuplicateId { side: EntrySide::Bank, id: entry.id.clone() });
+            entries.to_vec()
+        } else {
+            let mut by_id: BTreeMap<&str, &BankEntry> = BTreeMap::new();
+            for (index, entry) in entries.iter().enumerate() {
+                if entry.id.trim().is_empty() {
+                    return Err(MatchError::EmptyId { side: EntrySide::Bank, index });
+                }
+                if let Some(seen) = by_id.insert(entry.id.as_str(), entry) {
+                    if seen != *entry {
+                        return Err(MatchError::DuplicateId { side: EntrySide::Bank, id: entry.id.clone() });
+                    }
                 }
             }
-        }
+            by_id.into_values().collect()
+        };
         let mut out = Vec::new();
         let lookup = AccountLookup::new(accounts);
-        for entry in by_id.into_values().filter(|e| e.status == EntryStatus::Booked && !e.reversal) {
+        for entry in in_order.into_iter().filter(|e| e.status == EntryStatus::Booked && !e.reversal) {
             let account = lookup.by_identifier(&entry.account);
             let Some((rule, hit)) = self.rule_for(entry, account) else { continue };
             out.push(PostingProposal {
@@ -1200,6 +1228,11 @@ mod tests {
         assert!(matches!(set.propose(&[&booked, &twin], None), Err(MatchError::DuplicateId { .. })));
         let unnamed = entry("", -100);
         assert!(matches!(set.propose(&[&booked, &unnamed], None), Err(MatchError::EmptyId { index: 1, .. })));
+        // Given in id order (as the engine gives them), and unordered: the same proposals.
+        let b = entry("B", -300);
+        let sorted = set.propose(&[&unnamed, &booked], None);
+        assert!(matches!(sorted, Err(MatchError::EmptyId { index: 0, .. })), "{sorted:?}");
+        assert_eq!(set.propose(&[&booked, &b], None).expect("ids"), set.propose(&[&b, &booked], None).expect("ids"));
     }
 
     #[test]
