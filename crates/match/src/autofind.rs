@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::MatchInput;
 use crate::error::EntrySide;
-use crate::name::normalized_name_similarity;
 use crate::prepare::{bank_view, item_view, ledger_view, AccountLookup, BankView, BookView, Names};
+use crate::rules::DateField;
+use crate::score::bank_date;
 
 /// One auto-find condition. JSON/TOML: `{"condition": "amount_within", "absolute": "5.00"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,13 +85,11 @@ fn meets(cond: &FindCondition, b: &BankView<'_>, c: &BookView<'_>, names: &Names
             same_currency && b.signed.is_sign_negative() == c.signed.is_sign_negative() && (b.signed - c.signed).abs() <= *absolute
         }
         FindCondition::DateWithin { days } => {
-            matches!((b.booking().or(b.value()), c.date()), (Some(x), Some(y)) if (x - y).unsigned_abs() <= *days)
+            matches!((bank_date(b, DateField::Booking), c.date()), (Some(x), Some(y)) if (x - y).unsigned_abs() <= *days)
         }
         FindCondition::ReferenceFound => c.refs.iter().any(|r| b.refs.iter().any(|x| x.value == r.value)),
         FindCondition::NameSimilar { threshold } => {
-            !b.name_id.is_empty()
-                && !c.name_id.is_empty()
-                && normalized_name_similarity(names.get(b.name_id), names.get(c.name_id)) >= *threshold
+            !b.name_id.is_empty() && !c.name_id.is_empty() && names.similarity(b.name_id, c.name_id) >= *threshold
         }
         FindCondition::SettlementEqual => b.settlement.is_some() && b.settlement == c.settlement,
     }

@@ -20,7 +20,7 @@ use crate::prepare::{
     bank_view, item_view, ledger_view, minor_units, AccountLookup, BankView, BookIndex, BookRecord, BookView, Labels, Names,
 };
 use crate::rules::{ReferenceCondition, Rule, RuleSet};
-use crate::score::{bank_admissible, evaluate, Eval, RefHit, SharedComponents};
+use crate::score::{bank_admissible, bank_date, evaluate, Eval, RefHit, SharedComponents};
 use bankrec_model::Records;
 
 /// The actor recorded on automatic matches.
@@ -983,10 +983,7 @@ fn candidates(rule: &Rule, b: &BankView<'_>, index: &BookIndex, book: &[BookView
         }
     } else {
         let (currency, minor) = (b.currency, b.minor());
-        let bank_date = rule.date_window.and_then(|w| match w.field {
-            crate::rules::DateField::Booking => b.booking().or(b.value()),
-            crate::rules::DateField::Value => b.value().or(b.booking()),
-        });
+        let bank_date = rule.date_window.and_then(|w| bank_date(b, w.field));
         if let (true, Some(w), Some(d)) = (rule.amount.is_exact(), rule.date_window, bank_date) {
             // The bank date may be `before` days before and `after` days after the book date.
             index.amount_on_dates(currency, minor, d - w.after as i32, d + w.before as i32, out);

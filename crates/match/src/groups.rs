@@ -24,7 +24,6 @@ use bankrec_model::{AdjustmentLine, Currency, Decimal, MatchOrigin, MatchRecord,
 pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
-use crate::name::normalized_name_similarity;
 use crate::prepare::{BankView, BookView, Labels, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
@@ -677,10 +676,7 @@ impl<'a> Run<'a, '_> {
             if by_ref {
                 components.push(component("reference", 1.0, 2.0));
             }
-            let bank_name = self.names.get(self.bank[b].name);
-            if let Some(sim) =
-                s.iter().map(|&(k, _)| normalized_name_similarity(bank_name, self.names.get(self.book[k].name))).reduce(f64::min)
-            {
+            if let Some(sim) = s.iter().map(|&(k, _)| self.names.similarity(self.bank[b].name, self.book[k].name)).reduce(f64::min) {
                 if !self.bank[b].name.is_empty() {
                     components.push(component("name", sim, 1.0));
                 }

@@ -83,7 +83,8 @@ pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn bank_date(b: &BankView<'_>, field: DateField) -> Option<i32> {
+/// The bank date a rule compares: the one it names, else the other.
+pub(crate) fn bank_date(b: &BankView<'_>, field: DateField) -> Option<i32> {
     match field {
         DateField::Booking => b.booking().or(b.value()),
         DateField::Value => b.value().or(b.booking()),

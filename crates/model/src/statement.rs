@@ -840,7 +840,16 @@ pub fn is_placeholder_reference(reference: &str) -> bool {
 }
 
 /// The length of the longest of [`NON_REFERENCES`].
-const MAX_PLACEHOLDER_LEN: usize = 12;
+const MAX_PLACEHOLDER_LEN: usize = {
+    let (mut i, mut longest) = (0, 0);
+    while i < NON_REFERENCES.len() {
+        if NON_REFERENCES[i].len() > longest {
+            longest = NON_REFERENCES[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 /// Gives every entry of one statement its stable id, in place: the account servicer reference
 /// when it is given and unique within the statement, else the content fingerprint, with `-2`,
