@@ -1270,14 +1270,13 @@ fn make_record(
     new_ids: &mut HashSet<String>,
 ) -> MatchRecord {
     let entry = pair.entry;
-    let (ledger, items): (Vec<&str>, Vec<&str>) = match pair.book {
-        BookRecord::Ledger(l, _) => (vec![l.id.as_str()], vec![]),
-        BookRecord::Item(i, _) => (vec![], vec![i.id.as_str()]),
-    };
     // One bank entry and one book record: the readable `rule:bank:book` is unique among active
     // records and costs no hash; a suffix tells it apart from a cancelled record of the same pair.
     // A colon inside a part is escaped (`%3A`, and `%` as `%25`), so that no two pairs share an id.
-    let book_id = ledger.first().or(items.first()).copied().unwrap_or_default();
+    let book_id = match pair.book {
+        BookRecord::Ledger(l, _) => l.id.as_str(),
+        BookRecord::Item(i, _) => i.id.as_str(),
+    };
     let mut id = String::with_capacity(rule.name.len() + entry.id.len() + book_id.len() + 2);
     push_id_part(&mut id, &rule.name);
     id.push(':');

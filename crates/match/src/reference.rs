@@ -498,6 +498,9 @@ fn tokens(text: &str) -> smallvec::SmallVec<[&str; 16]> {
     out
 }
 
+/// Tokens joined into one reference candidate, on the stack up to 64 bytes.
+type Joined = SmallVec<[u8; 64]>;
+
 /// `skip_words`: pass over tokens that cannot start a reference without checking them (tests
 /// compare with the full checks).
 fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
@@ -530,7 +533,10 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
         if tb.len() >= 4 && tb[..2].eq_ignore_ascii_case(b"RF") && tb[2..4].iter().all(u8::is_ascii_digit) {
             // The joins, then the longest that validates: checked from the longest down, most
             // often once, where checking each join as it grew checked every one.
-            let mut joined: CompactString = tok.chars().map(|c| c.to_ascii_uppercase()).collect();
+            // Joined on the stack: an RF reference of 21 characters and its groups fit, where a
+            // `CompactString` past 24 bytes would allocate. Only ASCII letters change case, so the
+            // bytes stay UTF-8 and each join ends on a token boundary.
+            let mut joined: Joined = tb.iter().map(u8::to_ascii_uppercase).collect();
             let mut joins: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::smallvec![(joined.len(), i)];
             let mut j = i;
             while j + 1 < tokens.len() && joined.len() < 25 {
@@ -539,23 +545,25 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
                     break;
                 }
                 j += 1;
-                joined.extend(next.chars().map(|c| c.to_ascii_uppercase()));
+                joined.extend(next.bytes().map(|b| b.to_ascii_uppercase()));
                 joins.push((joined.len(), j));
             }
-            if let Some(&(len, end)) = joins.iter().rev().find(|&&(len, _)| is_valid_rf(&joined[..len])) {
-                push(RefKey { value: CompactString::from(&joined[..len]), kind: ReferenceKind::CreditorReference }, out);
+            let text = |len: usize| std::str::from_utf8(&joined[..len]).unwrap_or_default();
+            if let Some(&(len, end)) = joins.iter().rev().find(|&&(len, _)| is_valid_rf(text(len))) {
+                push(RefKey { value: CompactString::from(text(len)), kind: ReferenceKind::CreditorReference }, out);
                 i = end + 1;
                 continue;
             }
             // A mistyped RF reference fails its check; kept whole (unvalidated) so that a
             // one-character difference from the book reference can still be recognised.
             if j > i && joined.len() >= 8 {
-                push(RefKey { value: joined, kind: ReferenceKind::Document }, out);
+                push(RefKey { value: CompactString::from(text(joined.len())), kind: ReferenceKind::Document }, out);
             }
         }
         // Digit groups separated by single spaces: join while the result validates.
         if tok.bytes().all(|b| b.is_ascii_digit()) && !tok.is_empty() {
-            let mut joined = CompactString::from(tok);
+            // On the stack, as above: a Swiss QR reference is 27 digits.
+            let mut joined: Joined = tok.bytes().collect();
             let mut joins: smallvec::SmallVec<[(usize, usize); 8]> = smallvec::SmallVec::new();
             let mut j = i;
             while j + 1 < tokens.len() && joined.len() < 27 {
@@ -564,23 +572,25 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
                     break;
                 }
                 j += 1;
-                joined.push_str(next);
+                joined.extend_from_slice(next.as_bytes());
                 joins.push((joined.len(), j));
             }
+            // Digits only: ASCII.
+            let text = |len: usize| std::str::from_utf8(&joined[..len]).unwrap_or_default();
             // The longest join that validates, checked from the longest down (as above).
             let best = joins.iter().rev().find_map(|&(len, end)| {
-                let kind = classify_digits(&joined[..len]);
+                let kind = classify_digits(text(len));
                 (kind != ReferenceKind::Document).then_some((len, end, kind))
             });
             if let Some((len, end, kind)) = best {
-                push(RefKey { value: normalize_key(&joined[..len]), kind }, out);
+                push(RefKey { value: normalize_key(text(len)), kind }, out);
                 i = end + 1;
                 continue;
             }
             // Groups that do not validate joined (a mistyped QR or OCR number): kept whole and
             // unvalidated, next to the groups themselves.
             if j > i && joined.len() >= 10 {
-                push(RefKey { value: normalize_key(&joined), kind: ReferenceKind::Document }, out);
+                push(RefKey { value: normalize_key(text(joined.len())), kind: ReferenceKind::Document }, out);
             }
             let kind = classify_digits(tok);
             push(RefKey { value: normalize_key(tok), kind }, out);

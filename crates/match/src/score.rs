@@ -286,18 +286,8 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
     if rule.settlement_number && settlement != Some(1.0) {
         return None;
     }
-    // Reference.
-    let ref_hit = if c.refs.is_empty() || b.refs.is_empty() { None } else { reference_hit(b, c, rule.reference) };
-    if rule.reference.is_some() && ref_hit.is_none() {
-        return None;
-    }
-    let reference = match ref_hit {
-        Some((RefHit::Structured(_) | RefHit::Text(_), _)) => Some(1.0),
-        Some((RefHit::Similar(_), _)) => Some(0.75),
-        None if contradicts(b, c) => Some(0.0),
-        None => None,
-    };
-    // Name.
+    // Name, before the references: a name below the rule's threshold refuses most candidates of
+    // an amount band, and comparing references (edit distances among them) would be wasted on them.
     let (name, name_exact) = if b.name_id.is_empty() || c.name_id.is_empty() {
         (None, false)
     } else if b.name_id == c.name_id {
@@ -311,6 +301,17 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
             return None;
         }
     }
+    // Reference.
+    let ref_hit = if c.refs.is_empty() || b.refs.is_empty() { None } else { reference_hit(b, c, rule.reference) };
+    if rule.reference.is_some() && ref_hit.is_none() {
+        return None;
+    }
+    let reference = match ref_hit {
+        Some((RefHit::Structured(_) | RefHit::Text(_), _)) => Some(1.0),
+        Some((RefHit::Similar(_), _)) => Some(0.75),
+        None if contradicts(b, c) => Some(0.0),
+        None => None,
+    };
     let parts = [Some(amount), date, reference, name, settlement];
     let (mut num, mut den) = (0.0, 0.0);
     let (mut values, mut applies) = ([0.0; 5], 0u8);
