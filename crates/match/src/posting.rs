@@ -902,19 +902,16 @@ impl PostingRules {
     /// clears the entry it reverses instead of being posted. The same entry given twice is
     /// proposed once; an empty id, or one id on two different entries, is refused.
     pub fn propose(&self, entries: &[&BankEntry], accounts: Option<&AccountMap>) -> Result<Vec<PostingProposal>, MatchError> {
+        if let Some(index) = entries.iter().position(|e| e.id.trim().is_empty()) {
+            return Err(MatchError::EmptyId { side: EntrySide::Bank, index });
+        }
         // In id order, each entry once. The engine gives them in id order already (no id twice):
         // then no map is needed.
         let in_order: Vec<&BankEntry> = if entries.windows(2).all(|w| w[0].id < w[1].id) {
-            if let Some(index) = entries.iter().position(|e| e.id.trim().is_empty()) {
-                return Err(MatchError::EmptyId { side: EntrySide::Bank, index });
-            }
             entries.to_vec()
         } else {
             let mut by_id: BTreeMap<&str, &BankEntry> = BTreeMap::new();
-            for (index, entry) in entries.iter().enumerate() {
-                if entry.id.trim().is_empty() {
-                    return Err(MatchError::EmptyId { side: EntrySide::Bank, index });
-                }
+            for entry in entries {
                 if let Some(seen) = by_id.insert(entry.id.as_str(), entry) {
                     if seen != *entry {
                         return Err(MatchError::DuplicateId { side: EntrySide::Bank, id: entry.id.clone() });
