@@ -437,8 +437,8 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
 }
 
 fn currency_key(c: Currency) -> u32 {
-    let b = c.code().as_bytes();
-    b.iter().take(3).fold(0u32, |acc, x| (acc << 8) | u32::from(*x))
+    let [a, b, c] = c.code_bytes();
+    u32::from_be_bytes([0, a, b, c])
 }
 
 /// The candidate index over the book side: amounts sorted (a range query serves exact amounts and

@@ -90,13 +90,24 @@ impl AmountCondition {
     pub fn limit(&self, book_amount: Decimal) -> Decimal {
         let abs = book_amount.abs();
         // Amounts near the decimal range: the percentage limit saturates instead of overflowing.
-        let by_percent = self.percent.map(|p| abs.checked_mul(p).map_or(Decimal::MAX, |x| x / Decimal::ONE_HUNDRED));
+        let by_percent = self.percent.map(|p| abs.checked_mul(p).map_or(Decimal::MAX, hundredth));
         match (self.absolute, by_percent) {
             (Some(a), Some(p)) => a.min(p),
             (Some(a), None) => a,
             (None, Some(p)) => p,
             (None, None) => Decimal::ZERO,
         }
+    }
+}
+
+/// `x / 100`, exactly: two more decimal places on the same digits where the scale allows (a
+/// division is costly, and every candidate with a difference works out its limit).
+fn hundredth(x: Decimal) -> Decimal {
+    let mut shifted = x;
+    if shifted.set_scale(x.scale() + 2).is_ok() {
+        shifted
+    } else {
+        x / Decimal::ONE_HUNDRED
     }
 }
 
@@ -545,6 +556,18 @@ impl Default for RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn hundredth_divides_by_one_hundred_exactly(m in proptest::num::i128::ANY, scale in 0u32..=28) {
+            let x = Decimal::try_from_i128_with_scale(m >> 32, scale).unwrap_or(Decimal::MAX);
+            let h = hundredth(x);
+            proptest::prop_assert_eq!(h, x / Decimal::ONE_HUNDRED);
+            if scale <= 26 {
+                proptest::prop_assert_eq!(h.mantissa(), x.mantissa());
+            }
+        }
+    }
 
     #[test]
     fn default_rules_parse_and_round_trip() {
