@@ -475,6 +475,10 @@ impl Matcher {
                             continue;
                         }
                         let Some(eval) = evaluate(rule, b, &book[ci as usize], &names) else { continue };
+                        if eval.names_differ {
+                            // Never matched automatically under this rule: proposed (below).
+                            continue;
+                        }
                         let score = eval.score;
                         let bb = &mut book_best[ci as usize];
                         if bb.bank == u32::MAX {
@@ -674,7 +678,9 @@ impl Matcher {
                 let ambiguous = rivals_here || contested;
                 proposed_for[ci as usize].get_or_insert(bi);
                 let mut why = pair_reasons(rule, b, c, &eval, &names, &mut scratch);
-                if ambiguous && eval.score >= rule.accept {
+                if eval.names_differ && rule.auto_match && eval.score >= rule.accept {
+                    why.push(names_differ_reason(rule, &eval));
+                } else if ambiguous && eval.score >= rule.accept {
                     why.push("ambiguous: another candidate scores within the margin, not matched automatically".into());
                 } else if eval.score < rule.accept {
                     why.push(format!("score {:.3} below acceptance {} of rule {}", eval.score, rule.accept, rule.name));
@@ -1125,6 +1131,16 @@ pub(crate) fn pair_reasons(
         out.push("the payment's reference differs from the book reference".to_owned());
     }
     out
+}
+
+/// Why a pair whose names differ is proposed rather than matched.
+fn names_differ_reason(rule: &Rule, eval: &Eval) -> String {
+    let least = rule.auto_match_name_similarity.unwrap_or_default();
+    let similarity = eval.part(3).unwrap_or_default();
+    format!(
+        "the names differ (similarity {similarity:.2}, below {least} for an automatic match under rule {}), not matched automatically",
+        rule.name
+    )
 }
 
 /// The first eight bytes of an id, big-endian and padded with zeros: `id_prefix(a) < id_prefix(b)`

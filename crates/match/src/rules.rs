@@ -271,6 +271,12 @@ pub struct Rule {
     /// Minimum counterparty name similarity (0 to 1); both sides must name one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_similarity: Option<f64>,
+    /// Minimum counterparty name similarity (0 to 1) for an automatic match, when both sides name
+    /// one: a pair whose names differ more is only proposed, with the reason. A side without a
+    /// name is no objection. For rules that match on amount and date alone, where two payments
+    /// of one amount on one day are told apart by nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_match_name_similarity: Option<f64>,
     /// Bank transaction codes: an ISO `DOMAIN/FAMILY/SUBFAMILY` prefix (`PMNT/CCRD`) or a
     /// proprietary code; empty for any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -315,6 +321,7 @@ impl Rule {
             reference: None,
             settlement_number: false,
             name_similarity: None,
+            auto_match_name_similarity: None,
             bank_tx_codes: Vec::new(),
             accounts: Vec::new(),
             open_item: None,
@@ -361,6 +368,11 @@ impl Rule {
         if let Some(t) = self.name_similarity {
             if !unit(t) {
                 return Err(bad("name_similarity", t.to_string(), "a number from 0 to 1"));
+            }
+        }
+        if let Some(t) = self.auto_match_name_similarity {
+            if !unit(t) {
+                return Err(bad("auto_match_name_similarity", t.to_string(), "a number from 0 to 1"));
             }
         }
         let w = self.weights;
@@ -582,6 +594,11 @@ mod tests {
 
     #[test]
     fn validation_refuses_bad_rules() {
+        for bad in [-0.1, 1.5, f64::NAN] {
+            let mut r = Rule::new("names");
+            r.auto_match_name_similarity = Some(bad);
+            assert!(matches!(RuleSet::new(vec![r], 5), Err(MatchError::InvalidRule { field: "auto_match_name_similarity", .. })), "{bad}");
+        }
         let mut r = Rule::new("x");
         r.amount = AmountCondition::within(Decimal::ONE);
         assert!(matches!(RuleSet::new(vec![r.clone()], 5), Err(MatchError::InvalidRule { field: "adjustment", .. })));

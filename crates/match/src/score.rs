@@ -35,6 +35,8 @@ pub(crate) struct Eval {
     pub(crate) difference: Decimal,
     pub(crate) days: Option<i32>,
     pub(crate) name_exact: bool,
+    /// The names differ more than the rule's `auto_match_name_similarity` allows: proposed only.
+    pub(crate) names_differ: bool,
     pub(crate) ref_hit: Option<(RefHit, usize)>,
 }
 
@@ -324,7 +326,8 @@ pub(crate) fn evaluate(rule: &Rule, b: &BankView<'_>, c: &BookView<'_>, names: &
         }
     }
     let score = if den > 0.0 { round3(num / den) } else { 0.0 };
-    Some(Eval { score, values, applies, difference, days, name_exact, ref_hit })
+    let names_differ = rule.auto_match_name_similarity.is_some_and(|least| name.is_some_and(|s| s < least));
+    Some(Eval { score, values, applies, difference, days, name_exact, names_differ, ref_hit })
 }
 
 #[cfg(test)]
@@ -332,7 +335,7 @@ mod tests {
     use super::*;
 
     fn eval(values: [f64; 5], applies: u8) -> Eval {
-        Eval { score: 1.0, values, applies, difference: Decimal::ZERO, days: Some(0), name_exact: true, ref_hit: None }
+        Eval { score: 1.0, values, applies, difference: Decimal::ZERO, days: Some(0), name_exact: true, names_differ: false, ref_hit: None }
     }
 
     #[test]
