@@ -747,6 +747,20 @@ impl<'a> Run<'a, '_> {
             // One entry for one whole item: the one-to-one rules decide (and left it open).
             return;
         }
+        // A reference is the only evidence here, and a mistyped one can name another customer's
+        // item: a payer whose name differs from the item's is only proposed.
+        let item_name = self.book[k].name;
+        if let Some(payer) = first_name.filter(|&p| !item_name.is_empty() && !self.same_party(p, item_name)) {
+            let (payer, owner) = (self.names.get(payer), self.names.get(item_name));
+            for &b in bs {
+                let reasons = vec![format!(
+                    "quotes {quoted} ({}, {open} {cur} open), but the payer {payer} is not the item's {owner} (name similarity below {}): not matched automatically",
+                    item.id, self.config.name_similarity
+                )];
+                out.push(group(vec![b], self.bank[b].signed.abs().min(open), Decimal::ZERO, reasons, false, false));
+            }
+            return;
+        }
         if let Some(difference) = settles {
             let mut reasons = vec![if bs.len() > 1 {
                 format!(

@@ -624,3 +624,29 @@ fn payments_from_different_payers_for_one_invoice_are_only_proposed() {
         [bank("B1", 50_000, date!(2024 - 04 - 02), "Acme", "INV-5005"), bank("B2", 50_000, date!(2024 - 04 - 03), "Globex", "INV-5005")];
     assert!(run(&b, &[], &items).records.is_empty());
 }
+
+/// A reference is a partial payment's only evidence, and a mistyped one can name another
+/// customer's item (at 1M, most wrong partial payments quoted a digit group of a broken QR or RF
+/// reference equal to another item's number). A payer whose name differs from the item's is only
+/// proposed; a payer without a name, or an item without one, is no objection.
+#[test]
+fn a_partial_payment_from_another_payer_is_only_proposed() {
+    let items = [invoice("I1", "18492", 6_198, "Partners Svensson", date!(2024 - 04 - 01))];
+    let b = [bank("B1", 1_756, date!(2024 - 04 - 05), "Sofie Weiss", "Payment 20 00000 00000 00000 05005 18492 thank you")];
+    let out = run(&b, &[], &items);
+    assert!(out.records.is_empty(), "{out:#?}");
+    assert_eq!(out.proposals.len(), 1, "{out:#?}");
+    let why = &out.proposals[0].1.reasons[0];
+    assert!(
+        why.contains("the payer sofie weiss is not the item's partners svensson") && why.contains("not matched automatically"),
+        "{why}"
+    );
+
+    // The same payment from the item's payer, or without a payer name, pays part of it.
+    for name in ["Partners Svensson AB", ""] {
+        let b = [bank("B1", 1_756, date!(2024 - 04 - 05), name, "Payment 20 00000 00000 00000 05005 18492 thank you")];
+        let out = run(&b, &[], &items);
+        assert_eq!(out.records.len(), 1, "{name:?}: {out:#?}");
+        assert!(out.records[0].reasons[0].contains("pays 17.56 EUR of the 61.98 EUR open on I1"), "{:?}", out.records[0].reasons);
+    }
+}
