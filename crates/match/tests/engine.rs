@@ -176,7 +176,9 @@ fn same_amount_same_day_is_told_apart_by_name_or_proposed_as_ambiguous() {
 fn amount_and_date_do_not_match_automatically_when_the_names_differ() {
     let day = date!(2024 - 04 - 10);
     let banks = [bank("B1", 5_988, day, Some("Kowalski Trading GmbH"), ""), bank("B2", 2_104, day, Some("Alpine Medical AG"), "")];
-    let ledgers = [ledger("L1", 5_988, day, Some("Europe Payments Stripe"), None), ledger("L2", 2_104, day, None, None)];
+    // Sharing a word, the names still name two parties (similarity 0.45): amount and date lift
+    // the score over the acceptance, the names hold it back.
+    let ledgers = [ledger("L1", 5_988, day, Some("Kowalski Logistik"), None), ledger("L2", 2_104, day, None, None)];
     let out = run(&banks, &ledgers, &[]);
     let matched: Vec<(&str, &str)> = out.matches.iter().map(|m| (m.bank_entries[0].as_str(), m.ledger_entries[0].as_str())).collect();
     assert_eq!(matched, [("B2", "L2")], "a ledger line without a name still pairs: {out:#?}");
@@ -196,7 +198,7 @@ fn amount_and_date_do_not_match_automatically_when_the_names_differ() {
     let toml = rules.to_toml().replace("auto_match_name_similarity = 0.8\n", "");
     assert_ne!(toml, rules.to_toml());
     rules = RuleSet::from_toml(&toml).expect("rules");
-    let ledgers = [ledger("L1", 5_988, day, Some("Europe Payments Stripe"), None)];
+    let ledgers = [ledger("L1", 5_988, day, Some("Kowalski Logistik"), None)];
     let out = Matcher::new(rules).run(&MatchInput::new(&banks[..1], &ledgers, &[]), now()).expect("valid input");
     assert_eq!(out.matches.len(), 1, "{out:#?}");
 }

@@ -1,7 +1,7 @@
 //! The payer name check of the group passes (`similarity >= threshold`) on interned names
 //! ([`Names`]), answered without the full similarity where cheap bounds decide it.
 
-use crate::name::{containment_at_least, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
+use crate::name::{containment_at_least, distinct_word, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
 use crate::prepare::{NameId, Names};
 
 impl Names {
@@ -31,6 +31,10 @@ fn similar_at_least(a: &str, a_words: &[&str], b: &str, b_words: &[&str], thresh
     }
     if containment_at_least(a_words, a.len(), b_words, b.len(), threshold) {
         return true;
+    }
+    if distinct_word(a_words, b_words) {
+        // Names differing in a word score the word share alone, just found short.
+        return false;
     }
     // Float rounding of the bound cannot reach this margin: below it the pair is certainly out.
     if jaro_winkler_bound(x, y) < threshold - 1e-9 {
