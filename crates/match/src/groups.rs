@@ -24,7 +24,7 @@ use bankrec_model::{AdjustmentLine, Currency, Decimal, MatchOrigin, MatchRecord,
 pub use config::{GroupRules, MAX_STEP_BUDGET, MAX_SUBSET_ITEMS_LIMIT};
 
 use crate::engine::{record_id, Candidate, ENGINE_ACTOR};
-use crate::prepare::{BankView, BookView, Labels, NameId, Names};
+use crate::prepare::{minor_units, BankView, BookView, Labels, NameId, Names};
 use crate::reference::Refs;
 use subset::subset_sums;
 pub(crate) use view::book_admissible_for;
@@ -48,6 +48,21 @@ const MAX_NAMES_PER_WORD: usize = 256;
 /// Most of a payer's open items the subset search examines, walking outwards from the payment
 /// date: bounds the work per payment whatever the size of the payer's ledger.
 const MAX_EXAMINED_ITEMS: usize = 64;
+
+/// Most combinations expected to sum to a payment by chance for the only one found by the subset
+/// search over a payer's items to be matched automatically: above it, the combination is only
+/// proposed. See [`chance_combinations`].
+const MAX_CHANCE_COMBINATIONS: f64 = 0.01;
+
+/// About how many combinations of `size` of `items` amounts sum to a payment of `cents` minor
+/// units by chance: the combinations of that size spread their sums over about as many amounts
+/// as the payment has minor units. Small amounts of a payer with many open items make an exact
+/// sum likely (16 items hold 4 368 combinations of 5; a payment of 69.42 has 6 942 possible
+/// amounts in cents), large amounts and few items unlikely.
+fn chance_combinations(items: usize, size: usize, cents: i64) -> f64 {
+    let combinations = (0..size.min(items)).fold(1.0, |c, i| c * (items - i) as f64 / (i + 1) as f64);
+    combinations / cents.max(1) as f64
+}
 
 /// What the group pass reads: what the one-to-one rules left open, as the engine's views of it
 /// (references, names and accounts are not worked out twice).
@@ -641,6 +656,9 @@ impl<'a> Run<'a, '_> {
         }
         let several = subsets.len() > 1;
         for (n, s) in subsets.into_iter().enumerate() {
+            // Without a reference, the only exact sum is evidence when a coincidence is unlikely.
+            let cents = minor_units(self.bank[b].signed.abs(), self.cur(b));
+            let chance = Some(chance_combinations(pool.len(), s.len(), cents)).filter(|&c| !by_ref && c > MAX_CHANCE_COMBINATIONS);
             let book_sum = self.book_sum(&s);
             let difference = self.config.within(self.bank[b].signed, book_sum).unwrap_or_default();
             let mut reasons = vec![head.clone()];
@@ -658,6 +676,13 @@ impl<'a> Run<'a, '_> {
                     n + 1,
                     if found.exact.len() >= MAX_LISTED_SUBSETS { "at least " } else { "" },
                     if exact { found.exact.len() } else { found.near.len() }
+                ));
+            } else if let Some(chance) = chance.filter(|_| !found.cut) {
+                reasons.push(format!(
+                    "the only combination ({} steps searched), but {} of {} open items sum to a payment of this size by chance about {chance:.2} times: not matched automatically",
+                    found.steps,
+                    s.len(),
+                    pool.len()
                 ));
             } else if found.cut {
                 reasons.push(if found.steps >= self.config.step_budget {
@@ -690,7 +715,7 @@ impl<'a> Run<'a, '_> {
                 reasons,
                 owner: b,
                 per_bank: false,
-                auto: !several && !found.cut,
+                auto: !several && !found.cut && chance.is_none(),
                 ambiguous: several,
             });
         }

@@ -650,3 +650,33 @@ fn a_partial_payment_from_another_payer_is_only_proposed() {
         assert!(out.records[0].reasons[0].contains("pays 17.56 EUR of the 61.98 EUR open on I1"), "{:?}", out.records[0].reasons);
     }
 }
+
+/// Without a reference, the only exact sum is evidence only when a coincidence is unlikely: with
+/// 14 open items of the payer below the payment, some 4 of them sum to a payment of 69.42 by
+/// chance about 0.14 times (1 001 combinations of 4 for 6 942 amounts in cents), so the one found
+/// is proposed. The same combination among its 4 items alone (one combination) is matched.
+#[test]
+fn an_exact_sum_likely_by_chance_is_only_proposed() {
+    assert!((chance_combinations(14, 5, 6_942) - 2_002.0 / 6_942.0).abs() < 1e-12);
+    assert!(chance_combinations(5, 2, 65_000) < MAX_CHANCE_COMBINATIONS);
+    let day = date!(2024 - 04 - 01);
+    // 5.53 + 5.06 + 37.02 + 21.81 = 69.42; each of the others is close to the payment, so that
+    // none joins another item under it.
+    let mut cents = vec![553, 506, 3_702, 2_181];
+    cents.extend([6_941, 6_937, 6_931, 6_929, 6_923, 6_919, 6_917, 6_913, 6_911, 6_907]);
+    let items: Vec<OpenItem> =
+        cents.iter().enumerate().map(|(i, &c)| invoice(&format!("I{i:02}"), &format!("N-{i}"), c, "Nieminen Software", day)).collect();
+    let b = [bank("B1", 6_942, date!(2024 - 04 - 10), "Nieminen Software Oy", "9812033004")];
+    let out = run(&b, &[], &items);
+    assert!(out.records.is_empty(), "{out:#?}");
+    assert_eq!(out.proposals.len(), 1, "{out:#?}");
+    let why = out.proposals[0].1.reasons.join("; ");
+    assert!(
+        why.contains("4 of 14 open items sum to a payment of this size by chance about 0.14 times: not matched automatically"),
+        "{why}"
+    );
+
+    let out = run(&b, &[], &items[..4]);
+    assert_eq!(out.records.len(), 1, "{out:#?}");
+    assert!(out.records[0].reasons.iter().any(|r| r.starts_with("the only combination")), "{:?}", out.records[0].reasons);
+}
