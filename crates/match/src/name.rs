@@ -118,9 +118,10 @@ pub fn normalize_name(name: &str) -> String {
 /// else the better of the Jaro-Winkler similarity of the sorted words and the share of words of
 /// the shorter name found in the longer (scaled to 0.9, since a missing word is a difference).
 ///
-/// Two names of two words or more that differ in a word ([`distinct_word`]: `baltic elektro`
-/// and `baltic holz`) score the word share alone: the Jaro-Winkler similarity of such names is
-/// high (0.87) because they share a word, yet they name two parties.
+/// Two names of two words or more that differ in a word (`baltic elektro` and `baltic holz`: the
+/// name with fewer words, either with as many, has a word of three letters or more that is no
+/// spelling of any word of the other) score the word share alone: the Jaro-Winkler similarity of
+/// such names is high (0.87) because they share a word, yet they name two parties.
 pub fn normalized_name_similarity(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
