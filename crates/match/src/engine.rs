@@ -470,21 +470,25 @@ impl Matcher {
                     let b = &bank[bi as usize];
                     candidates(rule, b, &index, &book, part.ledger.len(), &mut cands);
                     let mut best: Option<Best> = None;
+                    // The best score of the pairs whose names differ: never matched automatically
+                    // under this rule (proposed below), but a rival all the same, so that a weaker
+                    // candidate is not matched past it.
+                    let mut held = -1.0f64;
                     for &ci in &cands {
                         if !book_open[ci as usize] {
                             continue;
                         }
                         let Some(eval) = evaluate(rule, b, &book[ci as usize], &names) else { continue };
-                        if eval.names_differ {
-                            // Never matched automatically under this rule: proposed (below).
-                            continue;
-                        }
                         let score = eval.score;
                         let bb = &mut book_best[ci as usize];
                         if bb.bank == u32::MAX {
                             touched.push(ci);
                         }
                         bb.offer(score, bi);
+                        if eval.names_differ {
+                            held = held.max(score);
+                            continue;
+                        }
                         best = Some(match best {
                             None => Best { bank: bi, book: ci, score, second: -1.0 },
                             Some(cur) if score > cur.score => Best { bank: bi, book: ci, score, second: cur.score },
@@ -494,7 +498,8 @@ impl Matcher {
                             }
                         });
                     }
-                    if let Some(best) = best {
+                    if let Some(mut best) = best {
+                        best.second = best.second.max(held);
                         if best.score >= rule.accept {
                             bests.push(best);
                         }

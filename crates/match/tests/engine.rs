@@ -188,6 +188,18 @@ fn amount_and_date_do_not_match_automatically_when_the_names_differ() {
     let why = p.candidates[0].reasons.join("; ");
     assert!(why.contains("the names differ (similarity") && why.contains("below 0.8") && why.contains("amount_date_name"), "{why}");
 
+    // A pair held back by its names is still a rival: a weaker candidate without a name is not
+    // matched past it (both are proposed), and the held pair's book line does not go to another
+    // entry that scores it lower.
+    let banks2 = [bank("B1", 5_988, day, Some("Kowalski Trading GmbH"), ""), bank("B2", 5_988, date!(2024 - 04 - 13), None, "")];
+    let ledgers2 = [ledger("L1", 5_988, day, Some("Kowalski Logistik"), None), ledger("L2", 5_988, date!(2024 - 04 - 13), None, None)];
+    let out = run(&banks2[..1], &ledgers2, &[]);
+    assert!(out.matches.is_empty(), "{out:#?}");
+    let listed: Vec<&str> = out.proposals[0].candidates.iter().map(|c| c.ledger_entries[0].as_str()).collect();
+    assert_eq!(listed.len(), 2, "{out:#?}");
+    let out = run(&banks2, &ledgers2[..1], &[]);
+    assert!(out.matches.is_empty(), "B2 scores L1 lower than B1 does: {out:#?}");
+
     // Similar names (legal form and case aside) match as before.
     let ledgers = [ledger("L1", 5_988, day, Some("KOWALSKI TRADING"), None), ledger("L2", 2_104, day, None, None)];
     let out = run(&banks, &ledgers, &[]);

@@ -1,7 +1,9 @@
 //! The payer name check of the group passes (`similarity >= threshold`) on interned names
 //! ([`Names`]), answered without the full similarity where cheap bounds decide it.
 
-use crate::name::{containment_at_least, distinct_word, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, MAX_FAST_LEN};
+use crate::name::{
+    containment_at_least, distinct_word, jaro_winkler, jaro_winkler_bound, normalized_name_similarity, share_at_least, MAX_FAST_LEN,
+};
 use crate::prepare::{NameId, Names};
 
 impl Names {
@@ -29,12 +31,12 @@ fn similar_at_least(a: &str, a_words: &[&str], b: &str, b_words: &[&str], thresh
     if !a.is_ascii() || !b.is_ascii() || x.len() > MAX_FAST_LEN || y.len() > MAX_FAST_LEN {
         return normalized_name_similarity(a, b) >= threshold;
     }
+    if distinct_word(a_words, b_words) {
+        // Names differing in a word score the word share alone, counted from both sides.
+        return share_at_least(a_words, b_words, threshold) && share_at_least(b_words, a_words, threshold);
+    }
     if containment_at_least(a_words, a.len(), b_words, b.len(), threshold) {
         return true;
-    }
-    if distinct_word(a_words, b_words) {
-        // Names differing in a word score the word share alone, just found short.
-        return false;
     }
     // Float rounding of the bound cannot reach this margin: below it the pair is certainly out.
     if jaro_winkler_bound(x, y) < threshold - 1e-9 {
