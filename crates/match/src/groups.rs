@@ -655,10 +655,10 @@ impl<'a> Run<'a, '_> {
             return;
         }
         let several = subsets.len() > 1;
+        // Without a reference, the only exact sum is evidence when a coincidence is unlikely.
+        let cents = (!by_ref).then(|| minor_units(self.bank[b].signed.abs(), self.cur(b)));
         for (n, s) in subsets.into_iter().enumerate() {
-            // Without a reference, the only exact sum is evidence when a coincidence is unlikely.
-            let cents = minor_units(self.bank[b].signed.abs(), self.cur(b));
-            let chance = Some(chance_combinations(pool.len(), s.len(), cents)).filter(|&c| !by_ref && c > MAX_CHANCE_COMBINATIONS);
+            let chance = cents.map(|c| chance_combinations(pool.len(), s.len(), c)).filter(|&c| c > MAX_CHANCE_COMBINATIONS);
             let book_sum = self.book_sum(&s);
             let difference = self.config.within(self.bank[b].signed, book_sum).unwrap_or_default();
             let mut reasons = vec![head.clone()];
