@@ -1246,7 +1246,8 @@ pub(crate) fn record_id(origin: &str, bank: &[&str], ledger: &[&str], items: &[&
 
 /// Appends one part of a pair's record id, with `:` written `%3A` and `%` written `%25`.
 fn push_id_part(id: &mut String, part: &str) {
-    if !part.contains([':', '%']) {
+    // By bytes: both marks are ASCII, and a byte scan is several times faster than by characters.
+    if !part.bytes().any(|b| b == b':' || b == b'%') {
         id.push_str(part);
         return;
     }

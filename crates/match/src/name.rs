@@ -177,8 +177,16 @@ fn same_word(w: &str, o: &str) -> bool {
     if w == o || o.starts_with(w) || w.starts_with(o) || (w.len() >= 4 && one_edit_apart(w, o)) {
         return true;
     }
-    let jw = if w.is_ascii() && o.is_ascii() { jaro_winkler(w.as_bytes(), o.as_bytes()) } else { strsim::jaro_winkler(w, o) };
-    jw >= SAME_WORD
+    if !w.is_ascii() || !o.is_ascii() {
+        return strsim::jaro_winkler(w, o) >= SAME_WORD;
+    }
+    let (x, y) = (w.as_bytes(), o.as_bytes());
+    // Most word pairs are two words: the bound (letters shared) settles them without the full
+    // similarity; float rounding of the bound cannot reach this margin.
+    if jaro_winkler_bound(x, y) < SAME_WORD - 1e-9 {
+        return false;
+    }
+    jaro_winkler(x, y) >= SAME_WORD
 }
 
 /// Longest name (bytes) the byte-level Jaro-Winkler takes; longer ones go to `strsim`.
@@ -288,8 +296,9 @@ fn containment_share(found: usize, words: usize) -> f64 {
     0.9 * found as f64 / words as f64
 }
 
-/// Levenshtein distance (in characters) at most one; without allocating for ASCII words.
-fn one_edit_apart(a: &str, b: &str) -> bool {
+/// Levenshtein distance (in characters) at most one; without allocating for ASCII text (names'
+/// words, references).
+pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         within_one_edit(a.as_bytes(), b.as_bytes())
     } else {
@@ -315,18 +324,9 @@ fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
 /// An upper bound of `strsim::jaro_winkler(a, b)`: the matching characters are at most the
 /// letters both share (by count), transpositions at least none, and the prefix boost applies.
 pub(crate) fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
-    let mut counts = [0i32; 128];
-    for &c in a {
-        counts[usize::from(c & 0x7f)] += 1;
-    }
-    let mut shared = 0usize;
-    for &c in b {
-        let slot = &mut counts[usize::from(c & 0x7f)];
-        if *slot > 0 {
-            *slot -= 1;
-            shared += 1;
-        }
-    }
+    // Counts of one byte each where they fit (a word, a name: always), a quarter of the table to
+    // clear: the bound runs for every pair of words the group pass compares.
+    let shared = if a.len() <= usize::from(u8::MAX) { shared_letters::<u8>(a, b) } else { shared_letters::<u32>(a, b) };
     if shared == 0 {
         return 0.0;
     }
@@ -334,6 +334,27 @@ pub(crate) fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
     let jaro = (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0;
     let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
     jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+}
+
+/// How many letters `a` and `b` share, by count (ASCII, the high bit ignored). `C` holds a count
+/// up to `a.len()`.
+fn shared_letters<C>(a: &[u8], b: &[u8]) -> usize
+where
+    C: Copy + Default + PartialOrd + std::ops::AddAssign + std::ops::SubAssign + From<u8>,
+{
+    let mut counts = [C::default(); 128];
+    for &c in a {
+        counts[usize::from(c & 0x7f)] += C::from(1);
+    }
+    let mut shared = 0usize;
+    for &c in b {
+        let slot = &mut counts[usize::from(c & 0x7f)];
+        if *slot > C::default() {
+            *slot -= C::from(1);
+            shared += 1;
+        }
+    }
+    shared
 }
 
 /// Similarity of two names as written, from 0 to 1 (see [`normalize_name`]).

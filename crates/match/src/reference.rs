@@ -199,14 +199,35 @@ pub fn is_valid_rf(text: &str) -> bool {
     // Without allocating: called for every token of every remittance text, and most fail at once,
     // on the first two characters that are not spaces (for ASCII text, read as bytes).
     if text.is_ascii() {
-        let mut start = text.bytes().filter(|&b| !char::from(b).is_whitespace());
-        if !matches!((start.next(), start.next()), (Some(b'R' | b'r'), Some(b'F' | b'f'))) {
-            return false;
-        }
-        // ASCII bytes are its characters, without decoding.
-        return rf_check(text.bytes().map(char::from));
+        return rf_compact(text).is_some();
     }
     rf_check(text.chars())
+}
+
+/// Whether an ASCII byte is whitespace as `char::is_whitespace` has it (which, unlike
+/// `u8::is_ascii_whitespace`, counts the vertical tab).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// An ASCII text's RF reference, spaces dropped and upper-cased, when it is a valid one: byte by
+/// byte, as most texts fail on their first two bytes that are not spaces.
+fn rf_compact(text: &str) -> Option<([u8; 25], usize)> {
+    let mut buf = [0u8; 25];
+    let mut len = 0;
+    for b in text.bytes().filter(|&b| !ascii_space(b)) {
+        let ok = match len {
+            0 => b.eq_ignore_ascii_case(&b'R'),
+            1 => b.eq_ignore_ascii_case(&b'F'),
+            _ => b.is_ascii_alphanumeric(),
+        };
+        if !ok || len == buf.len() {
+            return None;
+        }
+        buf[len] = b.to_ascii_uppercase();
+        len += 1;
+    }
+    rf_compact_ok(&buf[..len]).then_some((buf, len))
 }
 
 /// [`is_valid_rf`] over the text's characters: spaces dropped, letters upper-cased.
@@ -370,21 +391,51 @@ pub fn is_valid_belgian_structured(text: &str) -> bool {
 
 /// The kind a string of digits is recognised as, by its check digits: Swiss QR (27 digits),
 /// then Finnish, Norwegian KID (mod 11), Swedish OCR (Luhn); `Document` when none validates.
+///
+/// The three sums below Swiss QR are worked out in one pass from the right: every digit group of
+/// every remittance text and every book reference is classified, and the checks one by one read
+/// the digits four times (a test holds the pass to [`finnish_ok`], [`luhn_ok`] and
+/// [`kid_digits`]).
 fn classify_digits(digits: &str) -> ReferenceKind {
     let Some(d) = digits_of(digits) else { return ReferenceKind::Document };
     if qr_ok(d) {
         return ReferenceKind::SwissQr;
     }
-    if finnish_ok(d) {
+    // Finnish takes 4 to 20 digits, KID and OCR 2 to 25.
+    let n = d.len();
+    if !(2..=25).contains(&n) {
+        return ReferenceKind::Document;
+    }
+    let (body, check) = d.split_at(n - 1);
+    let check = dv(check[0]);
+    // Finnish weights 7, 3, 1 and mod 11 weights 2 to 7, from the body's last digit; Luhn
+    // doubles every other digit from the body's last (the check digit is not doubled).
+    const FINNISH: [u32; 3] = [7, 3, 1];
+    let (mut finnish, mut luhn, mut mod11) = (0u32, check, 0u32);
+    let (mut w3, mut w6) = (0usize, 0u32);
+    for (i, &b) in body.iter().rev().enumerate() {
+        let v = dv(b);
+        finnish += v * FINNISH[w3];
+        luhn += if i % 2 == 0 { (v * 2) - if v >= 5 { 9 } else { 0 } } else { v };
+        mod11 += v * (2 + w6);
+        w3 = if w3 == 2 { 0 } else { w3 + 1 };
+        w6 = if w6 == 5 { 0 } else { w6 + 1 };
+    }
+    if (4..=20).contains(&n) && (10 - finnish % 10) % 10 == check {
         return ReferenceKind::FinnishReference;
     }
-    // A KID by mod 11 is one that fails the Luhn check (else it is a KID by mod 10, which reads
-    // as an OCR number): the Luhn sum is worked out once for both.
-    let luhn = (2..=25).contains(&d.len()) && luhn_ok(d);
-    if !luhn && kid_digits(d) == Some(11) {
+    if luhn.is_multiple_of(10) {
+        // A KID by mod 10 reads as an OCR number.
+        return ReferenceKind::SwedishOcr;
+    }
+    // 10 is no check digit: such numbers are not issued.
+    let kid = match 11 - mod11 % 11 {
+        11 => Some(0),
+        10 => None,
+        c => Some(c),
+    };
+    if kid == Some(check) {
         ReferenceKind::NorwegianKid
-    } else if luhn {
-        ReferenceKind::SwedishOcr
     } else {
         ReferenceKind::Document
     }
@@ -403,7 +454,13 @@ pub(crate) fn classify_key(text: &str) -> Option<RefKey> {
     if trimmed.len() >= 12 && trimmed.bytes().any(|b| matches!(b, b'+' | b'*' | b'/')) && is_valid_belgian_structured(trimmed) {
         return Some(RefKey { value: normalize_key(trimmed), kind: ReferenceKind::BelgianStructured });
     }
-    if is_valid_rf(trimmed) {
+    if trimmed.is_ascii() {
+        if let Some((buf, len)) = rf_compact(trimmed) {
+            // ASCII letters and digits only: valid UTF-8.
+            let value = CompactString::new(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+            return Some(RefKey { value, kind: ReferenceKind::CreditorReference });
+        }
+    } else if is_valid_rf(trimmed) {
         let value: CompactString = trimmed.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         return Some(RefKey { value, kind: ReferenceKind::CreditorReference });
     }
@@ -609,6 +666,50 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`classify_digits`] as the checks one by one decide it.
+    fn classify_digits_by_scheme(digits: &str) -> ReferenceKind {
+        let Some(d) = digits_of(digits) else { return ReferenceKind::Document };
+        if qr_ok(d) {
+            return ReferenceKind::SwissQr;
+        }
+        if finnish_ok(d) {
+            return ReferenceKind::FinnishReference;
+        }
+        let luhn = (2..=25).contains(&d.len()) && luhn_ok(d);
+        if !luhn && kid_digits(d) == Some(11) {
+            ReferenceKind::NorwegianKid
+        } else if luhn {
+            ReferenceKind::SwedishOcr
+        } else {
+            ReferenceKind::Document
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 5000, ..proptest::prelude::ProptestConfig::default() })]
+
+        /// The one pass decides as the checks one by one do, at every length.
+        #[test]
+        fn classify_digits_agrees_with_the_schemes(digits in "[0-9]{0,30}") {
+            proptest::prop_assert_eq!(classify_digits(&digits), classify_digits_by_scheme(&digits));
+        }
+    }
+
+    #[test]
+    fn classify_digits_agrees_on_every_scheme() {
+        // Valid numbers of each scheme and their neighbours (one digit changed) at each length.
+        for digits in ["1232", "1234567897", "23", "12345678903", "210000000003139471430009017", "90933755493", "0000", "00"] {
+            for k in 0..digits.len() {
+                for v in b'0'..=b'9' {
+                    let mut d = digits.as_bytes().to_vec();
+                    d[k] = v;
+                    let d = String::from_utf8(d).expect("digits");
+                    assert_eq!(classify_digits(&d), classify_digits_by_scheme(&d), "{d}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn rf_known_values() {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bankrec_model::{Decimal, ScoreComponent};
 use rustc_hash::FxHashMap;
 
+use crate::name::one_edit_apart;
 use crate::prepare::{BankView, BookRecord, BookView, Names, STRONG_REFERENCE_LEN};
 use crate::reference::RefKey;
 use crate::reference::ReferenceKind;
@@ -153,7 +154,7 @@ fn reference_hit(b: &BankView<'_>, c: &BookView<'_>, condition: Option<Reference
         return None;
     }
     for (ci, cr) in c.refs.iter().enumerate().filter(|(_, r)| r.value.len() >= 6) {
-        let similar = |br: &RefKey| br.value.len().abs_diff(cr.value.len()) <= 1 && strsim::levenshtein(&br.value, &cr.value) <= 1;
+        let similar = |br: &RefKey| br.value.len().abs_diff(cr.value.len()) <= 1 && one_edit_apart(&br.value, &cr.value);
         if let Some(bi) = b.refs.iter().position(similar) {
             return Some((RefHit::Similar(bi), ci));
         }
