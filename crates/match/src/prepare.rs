@@ -13,7 +13,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use bankrec_model::{AccountId, AccountMap, BankAccount, BankEntry, Currency, Decimal, LedgerEntry, OpenItem};
 
 use crate::name::{normalize_name, normalized_name_similarity};
-use crate::reference::{classify_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
+use crate::reference::{classify_key, document_key, extract_keys, normalize_key, push_key, RefKey, ReferenceKind, Refs};
 
 /// The shortest check-digit-validated reference found in free text that counts as evidence
 /// against a book record with another payment reference. A check digit on a short number is weak
@@ -349,8 +349,8 @@ pub(crate) fn bank_view<'a>(entry: &'a BankEntry, accounts: &AccountLookup<'a>, 
             }
         }
         for d in &t.remittance.documents {
-            if let Some(r) = classify_key(&d.number) {
-                push_key(&mut refs, RefKey { kind: ReferenceKind::Document, ..r });
+            if let Some(r) = document_key(&d.number) {
+                push_key(&mut refs, r);
             }
         }
         if let Some(e2e) = t.refs.end_to_end_id().filter(|s| !bankrec_model::is_placeholder_reference(s)) {
@@ -420,9 +420,9 @@ pub(crate) fn item_view<'a>(item: &'a OpenItem, remaining: Decimal, names: &mut 
     if let Some(r) = item.payment_reference.as_deref().and_then(classify_key) {
         refs.push(r);
     }
-    if let Some(r) = classify_key(&item.number) {
+    if let Some(r) = document_key(&item.number) {
         if !refs.iter().any(|o| o.value == r.value) {
-            refs.push(RefKey { kind: ReferenceKind::Document, ..r });
+            refs.push(r);
         }
     }
     BookView {

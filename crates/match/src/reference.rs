@@ -473,6 +473,20 @@ pub(crate) fn classify_key(text: &str) -> Option<RefKey> {
     Some(RefKey { value, kind })
 }
 
+/// A document number given in a field (an open item's number, a remittance document's) as a
+/// [`ReferenceKind::Document`] key: [`classify_key`]'s value without working out the kind, which
+/// the caller would override (a test holds the two to one value). `None` when too short.
+pub(crate) fn document_key(text: &str) -> Option<RefKey> {
+    // `classify_key` normalises every value so but a valid RF reference's, which it upper-cases
+    // without spaces: the same, as normalising keeps the zeros of a valid RF reference.
+    let value = normalize_key(text.trim());
+    if value.len() >= MIN_REFERENCE_LEN {
+        return Some(RefKey { value, kind: ReferenceKind::Document });
+    }
+    // Short: `classify_key` keeps a Belgian communication of leading zeros all the same.
+    classify_key(text).map(|r| RefKey { kind: ReferenceKind::Document, ..r })
+}
+
 /// Extracts reference candidates from free text (remittance lines, descriptions), in order of
 /// appearance and without repeats:
 ///
@@ -522,6 +536,11 @@ pub(crate) fn push_key(refs: &mut Refs, r: RefKey) {
 
 /// [`extract_references`] appending to `out`, skipping values already there.
 pub(crate) fn extract_keys(text: &str, out: &mut Refs) {
+    // Every reference starts with a token holding an ASCII digit, `+` or `*` (see
+    // `extract_from_tokens`): a text without one (`Customer payment`) has none, and is not split.
+    if !text.bytes().any(|b| b.is_ascii_digit() || b == b'+' || b == b'*') {
+        return;
+    }
     extract_from_tokens(&tokens(text), out, true);
 }
 
@@ -529,6 +548,12 @@ pub(crate) fn extract_keys(text: &str, out: &mut Refs) {
 /// inside a reference.
 fn separates(c: char) -> bool {
     c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '\'' | '[' | ']')
+}
+
+/// [`separates`] for an ASCII byte, without decoding a character: the whitespace of
+/// `char::is_whitespace` below 128 (tab to carriage return, and space), and the marks.
+fn separates_ascii(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | b',' | b';' | b':' | b'(' | b')' | b'"' | b'\'' | b'[' | b']')
 }
 
 /// The tokens of a text: maximal runs of characters that do not separate. Byte by byte for ASCII
@@ -541,7 +566,7 @@ fn tokens(text: &str) -> smallvec::SmallVec<[&str; 16]> {
     }
     let mut start: Option<usize> = None;
     for (i, &b) in text.as_bytes().iter().enumerate() {
-        if separates(char::from(b)) {
+        if separates_ascii(b) {
             if let Some(s) = start.take() {
                 out.push(&text[s..i]);
             }
@@ -693,6 +718,42 @@ mod tests {
         #[test]
         fn classify_digits_agrees_with_the_schemes(digits in "[0-9]{0,30}") {
             proptest::prop_assert_eq!(classify_digits(&digits), classify_digits_by_scheme(&digits));
+        }
+    }
+
+    proptest::proptest! {
+        /// A document key is the classified key's value, the kind set to document.
+        #[test]
+        fn document_key_is_the_classified_value(text in "[ +*/rRfF0-9a-zA-Z\u{a0}-]{0,30}") {
+            let expected = classify_key(&text).map(|r| RefKey { kind: ReferenceKind::Document, ..r });
+            proptest::prop_assert_eq!(document_key(&text), expected);
+        }
+    }
+
+    #[test]
+    fn document_key_of_every_kind() {
+        for text in [
+            "RF18 5390 0754 7034",
+            "RF04 0000 0000 0000 0000 0000",
+            "rf74 0000 0000 1",
+            "+++000/0000/00101+++",
+            "RF05 0000 1234",
+            "+++090/9337/55493+++",
+            "000/0000/09797",
+            "210000000003139471430009017",
+            "00012345",
+            "INV-2025-000123",
+            "12",
+            " 4711 ",
+        ] {
+            assert_eq!(document_key(text), classify_key(text).map(|r| RefKey { kind: ReferenceKind::Document, ..r }), "{text}");
+        }
+    }
+
+    #[test]
+    fn separates_ascii_agrees_with_separates() {
+        for b in 0u8..128 {
+            assert_eq!(separates_ascii(b), separates(char::from(b)), "byte {b}");
         }
     }
 
