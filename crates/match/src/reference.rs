@@ -477,8 +477,8 @@ pub(crate) fn classify_key(text: &str) -> Option<RefKey> {
 /// [`ReferenceKind::Document`] key: [`classify_key`]'s value without working out the kind, which
 /// the caller would override (a test holds the two to one value). `None` when too short.
 pub(crate) fn document_key(text: &str) -> Option<RefKey> {
-    // `classify_key` normalises every value so but a valid RF reference's, which it upper-cases
-    // without spaces: the same, as normalising keeps the zeros of a valid RF reference.
+    // `classify_key` normalises every value this way except a valid RF reference's, which it
+    // upper-cases without spaces: the same value, as normalising keeps a valid RF's zeros.
     let value = normalize_key(text.trim());
     if value.len() >= MIN_REFERENCE_LEN {
         return Some(RefKey { value, kind: ReferenceKind::Document });
