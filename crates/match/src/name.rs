@@ -324,9 +324,23 @@ fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
 /// An upper bound of `strsim::jaro_winkler(a, b)`: the matching characters are at most the
 /// letters both share (by count), transpositions at least none, and the prefix boost applies.
 pub(crate) fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
-    // Counts of one byte each where they fit (a word, a name: always), a quarter of the table to
-    // clear: the bound runs for every pair of words the group pass compares.
-    let shared = if a.len() <= usize::from(u8::MAX) { shared_letters::<u8>(a, b) } else { shared_letters::<u32>(a, b) };
+    // Counts of one byte each, a quarter of the table to clear: the bound runs for every pair of
+    // words the group pass compares. Longer text (no word, no name) gets the trivial bound.
+    if a.len() > usize::from(u8::MAX) {
+        return 1.0;
+    }
+    let mut counts = [0u8; 128];
+    for &c in a {
+        counts[usize::from(c & 0x7f)] += 1;
+    }
+    let mut shared = 0usize;
+    for &c in b {
+        let slot = &mut counts[usize::from(c & 0x7f)];
+        if *slot > 0 {
+            *slot -= 1;
+            shared += 1;
+        }
+    }
     if shared == 0 {
         return 0.0;
     }
@@ -334,27 +348,6 @@ pub(crate) fn jaro_winkler_bound(a: &[u8], b: &[u8]) -> f64 {
     let jaro = (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0;
     let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
     jaro + 0.1 * prefix as f64 * (1.0 - jaro)
-}
-
-/// How many letters `a` and `b` share, by count (ASCII, the high bit ignored). `C` holds a count
-/// up to `a.len()`.
-fn shared_letters<C>(a: &[u8], b: &[u8]) -> usize
-where
-    C: Copy + Default + PartialOrd + std::ops::AddAssign + std::ops::SubAssign + From<u8>,
-{
-    let mut counts = [C::default(); 128];
-    for &c in a {
-        counts[usize::from(c & 0x7f)] += C::from(1);
-    }
-    let mut shared = 0usize;
-    for &c in b {
-        let slot = &mut counts[usize::from(c & 0x7f)];
-        if *slot > C::default() {
-            *slot -= C::from(1);
-            shared += 1;
-        }
-    }
-    shared
 }
 
 /// Similarity of two names as written, from 0 to 1 (see [`normalize_name`]).

@@ -196,52 +196,39 @@ fn mod97(bytes: impl Iterator<Item = u8>) -> u32 {
 /// assert!(!bankrec_match::is_valid_rf("RF19 5390 0754 7034"));
 /// ```
 pub fn is_valid_rf(text: &str) -> bool {
-    // Without allocating: called for every token of every remittance text, and most fail at once,
-    // on the first two characters that are not spaces (for ASCII text, read as bytes).
+    rf_key(text).is_some()
+}
+
+/// A text's RF reference, spaces dropped and upper-cased, when it is a valid one. Without
+/// allocating: called for every token of every remittance text, and most fail at once, on the
+/// first two characters that are not spaces (for ASCII text, read as bytes).
+fn rf_key(text: &str) -> Option<([u8; 25], usize)> {
     if text.is_ascii() {
-        return rf_compact(text).is_some();
+        // ASCII bytes are its characters, without decoding.
+        rf_compact(text.bytes().map(char::from))
+    } else {
+        rf_compact(text.chars())
     }
-    rf_check(text.chars())
 }
 
-/// Whether an ASCII byte is whitespace as `char::is_whitespace` has it (which, unlike
-/// `u8::is_ascii_whitespace`, counts the vertical tab).
-fn ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
-}
-
-/// An ASCII text's RF reference, spaces dropped and upper-cased, when it is a valid one: byte by
-/// byte, as most texts fail on their first two bytes that are not spaces.
-fn rf_compact(text: &str) -> Option<([u8; 25], usize)> {
+/// [`rf_key`] over the text's characters.
+fn rf_compact(chars: impl Iterator<Item = char>) -> Option<([u8; 25], usize)> {
     let mut buf = [0u8; 25];
     let mut len = 0;
-    for b in text.bytes().filter(|&b| !ascii_space(b)) {
+    for c in chars.filter(|c| !c.is_whitespace()) {
         let ok = match len {
-            0 => b.eq_ignore_ascii_case(&b'R'),
-            1 => b.eq_ignore_ascii_case(&b'F'),
-            _ => b.is_ascii_alphanumeric(),
+            0 => c.eq_ignore_ascii_case(&'R'),
+            1 => c.eq_ignore_ascii_case(&'F'),
+            _ => c.is_ascii_alphanumeric(),
         };
         if !ok || len == buf.len() {
             return None;
         }
-        buf[len] = b.to_ascii_uppercase();
-        len += 1;
-    }
-    rf_compact_ok(&buf[..len]).then_some((buf, len))
-}
-
-/// [`is_valid_rf`] over the text's characters: spaces dropped, letters upper-cased.
-fn rf_check(chars: impl Iterator<Item = char>) -> bool {
-    let mut buf = [0u8; 25];
-    let mut len = 0;
-    for c in chars.filter(|c| !c.is_whitespace()) {
-        if !c.is_ascii_alphanumeric() || len == buf.len() {
-            return false;
-        }
+        // ASCII: one byte.
         buf[len] = c.to_ascii_uppercase() as u8;
         len += 1;
     }
-    rf_compact_ok(&buf[..len])
+    rf_compact_ok(&buf[..len]).then_some((buf, len))
 }
 
 /// Finnish reference number (viitenumero): 4 to 20 digits, the last a check digit over the others
@@ -454,14 +441,9 @@ pub(crate) fn classify_key(text: &str) -> Option<RefKey> {
     if trimmed.len() >= 12 && trimmed.bytes().any(|b| matches!(b, b'+' | b'*' | b'/')) && is_valid_belgian_structured(trimmed) {
         return Some(RefKey { value: normalize_key(trimmed), kind: ReferenceKind::BelgianStructured });
     }
-    if trimmed.is_ascii() {
-        if let Some((buf, len)) = rf_compact(trimmed) {
-            // ASCII letters and digits only: valid UTF-8.
-            let value = CompactString::new(std::str::from_utf8(&buf[..len]).unwrap_or_default());
-            return Some(RefKey { value, kind: ReferenceKind::CreditorReference });
-        }
-    } else if is_valid_rf(trimmed) {
-        let value: CompactString = trimmed.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    if let Some((buf, len)) = rf_key(trimmed) {
+        // ASCII letters and digits only: valid UTF-8.
+        let value = CompactString::new(std::str::from_utf8(&buf[..len]).unwrap_or_default());
         return Some(RefKey { value, kind: ReferenceKind::CreditorReference });
     }
     let value = normalize_key(trimmed);
@@ -538,10 +520,16 @@ pub(crate) fn push_key(refs: &mut Refs, r: RefKey) {
 pub(crate) fn extract_keys(text: &str, out: &mut Refs) {
     // Every reference starts with a token holding an ASCII digit, `+` or `*` (see
     // `extract_from_tokens`): a text without one (`Customer payment`) has none, and is not split.
-    if !text.bytes().any(|b| b.is_ascii_digit() || b == b'+' || b == b'*') {
+    if !text.bytes().any(may_start_reference) {
         return;
     }
     extract_from_tokens(&tokens(text), out, true);
+}
+
+/// Whether a token holding this byte may start a reference: a digit, or the `+`/`*` of a Belgian
+/// structured communication.
+fn may_start_reference(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'+' || b == b'*'
 }
 
 /// Whether a character separates tokens: whitespace or a few punctuation marks that never sit
@@ -591,7 +579,7 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
     while i < tokens.len() {
         // Every kind below starts with a digit-bearing token or a Belgian `+++`/`***`: a word
         // ("Invoice", "thank") is passed over without the checks, as they would pass it over.
-        if skip_words && !tokens[i].bytes().any(|b| b.is_ascii_digit() || b == b'+' || b == b'*') {
+        if skip_words && !tokens[i].bytes().any(may_start_reference) {
             i += 1;
             continue;
         }
@@ -691,6 +679,21 @@ fn extract_from_tokens(tokens: &[&str], out: &mut Refs, skip_words: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The RF check without the early rejection on the first two characters: spaces dropped,
+    /// letters upper-cased, then the check of the whole.
+    fn rf_check(chars: impl Iterator<Item = char>) -> bool {
+        let mut buf = [0u8; 25];
+        let mut len = 0;
+        for c in chars.filter(|c| !c.is_whitespace()) {
+            if !c.is_ascii_alphanumeric() || len == buf.len() {
+                return false;
+            }
+            buf[len] = c.to_ascii_uppercase() as u8;
+            len += 1;
+        }
+        rf_compact_ok(&buf[..len])
+    }
 
     /// [`classify_digits`] as the checks one by one decide it.
     fn classify_digits_by_scheme(digits: &str) -> ReferenceKind {
