@@ -560,10 +560,10 @@ impl Matcher {
         let n_ledger = book_open[..part.ledger.len()].iter().filter(|&&open| open).count();
         let item_left: Vec<Decimal> =
             part.items.iter().zip(&book_open[part.ledger.len()..]).filter(|(_, &open)| open).map(|(&(_, left), _)| left).collect();
-        drop(index);
         keep_open(&mut bank, &mut bank_open);
-        keep_open(&mut book, &mut book_open);
-        let index = BookIndex::build(&book);
+        let book_was_open = keep_open(&mut book, &mut book_open);
+        let index = index.narrowed(&book_was_open, &book);
+        drop(book_was_open);
         let mut book_best = vec![NO_BOOK_BEST; book.len()];
 
         // Groups among what the one-to-one rules left: batches, settlement groups, split and
@@ -773,12 +773,12 @@ impl Matcher {
 }
 
 /// Keeps the views still open, in their order, and gives back the memory of the others; every
-/// flag is then `true`.
-fn keep_open<T>(views: &mut Vec<T>, open: &mut Vec<bool>) {
+/// flag is then `true`. Returns the flags as they were.
+fn keep_open<T>(views: &mut Vec<T>, open: &mut Vec<bool>) -> Vec<bool> {
     let mut flags = open.iter().copied();
     views.retain(|_| flags.next().unwrap_or(false));
     views.shrink_to_fit();
-    *open = vec![true; views.len()];
+    std::mem::replace(open, vec![true; views.len()])
 }
 
 /// One independent part of the input: bank entries and the book records only they can match.

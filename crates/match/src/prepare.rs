@@ -514,15 +514,47 @@ impl BookIndex {
         let mut by_amount: Vec<(u32, i64, i32, u32)> =
             book.iter().enumerate().map(|(i, v)| (currency_key(v.currency), minor_units(v.signed, v.currency), v.date, i as u32)).collect();
         by_amount.sort_unstable();
-        let mut runs: Vec<(u64, (u32, u32))> = Vec::new();
+        BookIndex::with_sorted_amounts(by_amount, book)
+    }
+
+    /// The index of the records still open, once the views are narrowed to them in their order
+    /// (`open` is the flags before narrowing, `book` the views after): the amounts keep their
+    /// sorted order with each position renumbered, so the largest array is filtered in place,
+    /// not sorted and allocated again. The same index as [`BookIndex::build`] on `book`.
+    pub(crate) fn narrowed(self, open: &[bool], book: &[BookView<'_>]) -> BookIndex {
+        let mut by_amount = self.by_amount;
+        // A position's new number: how many open records come before it. Renumbering keeps the
+        // order, so the array stays sorted.
+        let mut renumbered = Vec::with_capacity(open.len());
+        let mut next = 0u32;
+        for &o in open {
+            renumbered.push(next);
+            next += u32::from(o);
+        }
+        by_amount.retain(|&(_, _, _, i)| open.get(i as usize).copied().unwrap_or(false));
+        for entry in &mut by_amount {
+            entry.3 = renumbered[entry.3 as usize];
+        }
+        drop(renumbered);
+        by_amount.shrink_to_fit();
+        BookIndex::with_sorted_amounts(by_amount, book)
+    }
+
+    /// The hash tables over amounts sorted by [`BookIndex::build`], and over the views' references
+    /// and settlement numbers. Lists are sized before they are filled: grown, each would be copied
+    /// into new memory as it doubles (tens of MB at 1M).
+    fn with_sorted_amounts(by_amount: Vec<(u32, i64, i32, u32)>, book: &[BookView<'_>]) -> BookIndex {
+        let mut runs: Vec<(u64, (u32, u32))> = Vec::with_capacity(by_amount.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).count());
         let mut start = 0usize;
         for chunk in by_amount.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
             let end = start + chunk.len();
             runs.push((amount_key(chunk[0].0, chunk[0].1), (start as u32, end as u32)));
             start = end;
         }
-        let mut refs: Vec<(u64, (u32, u32))> = Vec::with_capacity(book.len());
-        let mut settlements: Vec<(u64, (u32, u32))> = Vec::new();
+        let (n_refs, n_settlements) =
+            book.iter().fold((0usize, 0usize), |(r, s), v| (r + v.refs.len(), s + usize::from(v.settlement.is_some())));
+        let mut refs: Vec<(u64, (u32, u32))> = Vec::with_capacity(n_refs);
+        let mut settlements: Vec<(u64, (u32, u32))> = Vec::with_capacity(n_settlements);
         for (i, v) in book.iter().enumerate() {
             for r in &v.refs {
                 let h = key_hash(&r.value);
