@@ -444,7 +444,7 @@ fn currency_key(c: Currency) -> u32 {
 /// The candidate index over the book side: amounts sorted (a range query serves exact amounts and
 /// tolerance bands alike), and hash tables from amount, normalised reference and settlement
 /// number.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct BookIndex {
     /// (currency, amount in minor units, date as day number or [`NO_DAY`], position), sorted.
     by_amount: Vec<(u32, i64, i32, u32)>,
@@ -460,7 +460,7 @@ pub(crate) struct BookIndex {
 /// An open-addressing hash table (linear probing, at most half full) of pairs of `u32`, 8 bytes a
 /// slot: no allocation per key, and a lookup usually touches one cache line. The second number is
 /// never `u32::MAX`, which marks an empty slot; callers confirm what a probe returns.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Slots {
     slots: Vec<(u32, u32)>,
     mask: usize,
@@ -666,6 +666,26 @@ mod tests {
         // A run holds one view per entry, ledger line and open item: two million at 1M × 1M.
         assert!(std::mem::size_of::<BankView<'_>>() <= 136, "{}", std::mem::size_of::<BankView<'_>>());
         assert!(std::mem::size_of::<BookView<'_>>() <= 136, "{}", std::mem::size_of::<BookView<'_>>());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..proptest::prelude::ProptestConfig::default() })]
+
+        /// The index filtered to what stays open is the index built anew over the open views.
+        #[test]
+        fn a_narrowed_index_is_the_one_built_anew(seed in 0u64..1000, open in proptest::collection::vec(proptest::bool::weighted(0.3), 0..400)) {
+            let s = bankrec_synth::Scenario::generate(&bankrec_synth::ScenarioConfig::new(seed, 200));
+            let accounts = s.accounts().clone();
+            let lookup = AccountLookup::new(Some(&accounts));
+            let mut names = Names::default();
+            let mut book: Vec<BookView<'_>> = s.ledger_entries.iter().map(|l| ledger_view(l, &lookup, &mut names)).collect();
+            book.extend(s.open_items.iter().map(|i| item_view(i, i.open_amount, &mut names)));
+            let open: Vec<bool> = (0..book.len()).map(|i| open.get(i).copied().unwrap_or(i % 3 == 0)).collect();
+            let index = BookIndex::build(&book);
+            let mut flags = open.iter().copied();
+            book.retain(|_| flags.next().unwrap_or(false));
+            proptest::prop_assert_eq!(index.narrowed(&open, &book), BookIndex::build(&book));
+        }
     }
 
     #[test]
