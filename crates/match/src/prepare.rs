@@ -522,7 +522,9 @@ impl BookIndex {
     /// sorted order with each position renumbered, so the largest array is filtered in place,
     /// not sorted and allocated again. The same index as [`BookIndex::build`] on `book`.
     pub(crate) fn narrowed(self, open: &[bool], book: &[BookView<'_>]) -> BookIndex {
-        let mut by_amount = self.by_amount;
+        // The hash tables are built anew, smaller: the old ones are freed first.
+        let BookIndex { mut by_amount, amount_runs, by_reference, by_settlement } = self;
+        drop((amount_runs, by_reference, by_settlement));
         // A position's new number: how many open records come before it. Renumbering keeps the
         // order, so the array stays sorted.
         let mut renumbered = Vec::with_capacity(open.len());
