@@ -525,18 +525,25 @@ impl BookIndex {
         // The hash tables are built anew, smaller: the old ones are freed first.
         let BookIndex { mut by_amount, amount_runs, by_reference, by_settlement } = self;
         drop((amount_runs, by_reference, by_settlement));
-        // A position's new number: how many open records come before it. Renumbering keeps the
-        // order, so the array stays sorted.
-        let mut renumbered = Vec::with_capacity(open.len());
+        // A position's new number (how many open records come before it), or none for a record
+        // no longer open. Renumbering keeps the order, so the array stays sorted.
         let mut next = 0u32;
-        for &o in open {
-            renumbered.push(next);
-            next += u32::from(o);
-        }
-        by_amount.retain(|&(_, _, _, i)| open.get(i as usize).copied().unwrap_or(false));
-        for entry in &mut by_amount {
-            entry.3 = renumbered[entry.3 as usize];
-        }
+        let renumbered: Vec<Option<u32>> = open
+            .iter()
+            .map(|&o| {
+                let at = o.then_some(next);
+                next += u32::from(o);
+                at
+            })
+            .collect();
+        // One pass: each entry renumbered, or dropped.
+        by_amount.retain_mut(|entry| match renumbered.get(entry.3 as usize).copied().flatten() {
+            Some(at) => {
+                entry.3 = at;
+                true
+            }
+            None => false,
+        });
         drop(renumbered);
         by_amount.shrink_to_fit();
         BookIndex::with_sorted_amounts(by_amount, book)
