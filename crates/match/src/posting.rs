@@ -460,8 +460,11 @@ fn loose_pattern(pattern: &str) -> Option<Regex> {
     fn loosen(hir: &Hir) -> Hir {
         match hir.kind() {
             HirKind::Look(_) => Hir::empty(),
-            HirKind::Repetition(r) => Hir::repetition(Repetition { sub: Box::new(loosen(&r.sub)), ..r.clone() }),
-            HirKind::Capture(c) => Hir::capture(Capture { sub: Box::new(loosen(&c.sub)), ..c.clone() }),
+            // Fields copied one by one: `..r.clone()` would copy the whole subtree at every level.
+            HirKind::Repetition(r) => {
+                Hir::repetition(Repetition { min: r.min, max: r.max, greedy: r.greedy, sub: Box::new(loosen(&r.sub)) })
+            }
+            HirKind::Capture(c) => Hir::capture(Capture { index: c.index, name: c.name.clone(), sub: Box::new(loosen(&c.sub)) }),
             HirKind::Concat(subs) => Hir::concat(subs.iter().map(loosen).collect()),
             HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(loosen).collect()),
             HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
